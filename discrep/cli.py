@@ -1,0 +1,177 @@
+"""Command line: a thin layer over the library.
+
+``discrep train [hydra overrides]`` is a Hydra app; ``score``, ``compare`` and ``ui`` are plain
+commands (shell globs and --flags do not fit Hydra's key=value grammar).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from .errors import DiscrepError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def find_conf_dir(explicit: str | None = None) -> Path:
+    """--config-dir, $DISCREP_CONF, ./conf, then the conf/ beside the installed package."""
+    for cand in (explicit, os.environ.get("DISCREP_CONF"), Path.cwd() / "conf", REPO_ROOT / "conf"):
+        if cand and (Path(cand) / "config.yaml").exists():
+            return Path(cand).resolve()
+    raise DiscrepError("cannot find the config folder (conf/config.yaml): pass --config-dir or set DISCREP_CONF")
+
+
+def _env_defaults():
+    from .tracking import default_home
+
+    os.environ.setdefault("DISCREP_HOME", str(default_home()))
+    os.environ.setdefault("DISCREP_ROOT", str(REPO_ROOT))
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def cmd_train(argv: list[str]) -> int:
+    conf = None
+    rest = []
+    it = iter(argv)
+    for a in it:
+        if a == "--config-dir":
+            conf = next(it, None)
+        elif a.startswith("--config-dir="):
+            conf = a.split("=", 1)[1]
+        else:
+            rest.append(a)
+    if any(a in ("-h", "--help") for a in rest):
+        print("usage: discrep train [--config-dir DIR] [hydra overrides ...]\n\n"
+              "Train the pair classifier (a Hydra app) and track the run in MLflow.\n"
+              "examples:\n  discrep train\n  discrep train experiment=baseline\n"
+              "  discrep train model=hgb features=structured\n  discrep train -m model=logreg,hgb\n"
+              "  discrep train --cfg job      # print the composed config\n\n"
+              "config groups: data, embedder, extract, features, model, cluster, tracking, experiment\n"
+              f"config folder: {find_conf_dir(conf)}")
+        return 0
+    _env_defaults()
+    from .train import hydra_main
+
+    sys.argv = ["discrep-train", "--config-path", str(find_conf_dir(conf)), "--config-name", "config", *rest]
+    hydra_main()
+    return 0
+
+
+def _parse_date(s: str) -> date:
+    try:
+        return date.fromisoformat(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO date: {s!r}") from None
+
+
+def cmd_score(args) -> int:
+    _env_defaults()
+    from .ingest import IngestDefaults
+    from .scoring import score_files
+
+    out = Path(args.out or Path(os.environ["DISCREP_HOME"]) / "scores" / time.strftime("%Y%m%d-%H%M%S"))
+    defaults = IngestDefaults(outlet=args.outlet, published=args.published, lang=args.lang)
+    summary = score_files(args.inputs, out, model_uri=args.model, defaults=defaults,
+                          tracking_uri=args.tracking_uri, quiet=args.quiet)
+    c = summary["counts"]
+    print(f"scored {c['articles']} articles -> {c['claims']} claims, {c['incidents']} incidents, "
+          f"{c.get('label_contradict', 0)} contradictions, {c.get('label_unreported', 0)} unreported, "
+          f"{c.get('label_agree', 0)} agreements; {c['rejects']} inputs rejected")
+    print(f"model:  {summary['model_uri']}")
+    print(f"output: {out}")
+    print(f"report: {out / 'report.html'}")
+    if c["articles"] == 0:
+        print("error: nothing could be scored; see rejects.jsonl for why", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_compare(args) -> int:
+    _env_defaults()
+    from .compare import compare
+
+    text = Path(args.text).read_text(encoding="utf-8") if args.file else args.text
+    r = compare(args.claim, text, model=args.model)
+    print(json.dumps(r.to_dict(), indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_ui(args) -> int:
+    _env_defaults()
+    import subprocess
+
+    from .tracking import resolve_tracking_uri
+
+    uri = resolve_tracking_uri(args.tracking_uri)
+    env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+    cmd = [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", uri, "--host", args.host,
+           "--port", str(args.port), "--workers", "1"]
+    from .tracking import artifact_root
+
+    root = artifact_root(uri)
+    if root:
+        cmd += ["--artifacts-destination", root]
+    print(f"MLflow UI for {uri}\nopen http://{args.host}:{args.port}  (Ctrl-C to stop)", flush=True)
+    try:
+        return subprocess.call(cmd, env=env)
+    except KeyboardInterrupt:
+        return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="discrep", description="Find where news sources disagree.",
+                                epilog="Run `discrep COMMAND --help` for each command.")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("train", help="train the pair classifier (Hydra app: discrep train [overrides])", add_help=False)
+    s = sub.add_parser("score", help="score articles into claims, incidents, discrepancies and a report",
+                       description="Score articles (JSONL, CSV, .txt, .html files or folders of them).")
+    s.add_argument("inputs", nargs="+", help="input files or folders")
+    s.add_argument("--model", help="local folder, runs:/<id>/model or models:/discrep-pair/<version|@alias>; "
+                                   "default: the champion (or newest) registered discrep-pair model")
+    s.add_argument("--out", help="output folder (default: $DISCREP_HOME/scores/<timestamp>)")
+    s.add_argument("--outlet", help="outlet for inputs that do not name one (plain text)")
+    s.add_argument("--published", type=_parse_date, help="publication date (ISO) for inputs without one")
+    s.add_argument("--lang", help="language for inputs that do not name one")
+    s.add_argument("--tracking-uri", help="MLflow tracking URI (default: sqlite file in $DISCREP_HOME)")
+    s.add_argument("--quiet", action="store_true", help="no progress output")
+    c = sub.add_parser("compare", help="check one claim against one document")
+    c.add_argument("claim")
+    c.add_argument("text", help="the document text, or a file path with --file")
+    c.add_argument("--file", action="store_true", help="TEXT is a path to read")
+    c.add_argument("--model", help="model URI (default: the registered champion)")
+    u = sub.add_parser("ui", help="start the MLflow UI on the project's tracking store")
+    u.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1: this machine only)")
+    u.add_argument("--port", type=int, default=5000)
+    u.add_argument("--tracking-uri")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "train":
+        try:
+            return cmd_train(argv[1:])
+        except DiscrepError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+    p = build_parser()
+    args = p.parse_args(argv)
+    if not args.command:
+        p.print_help()
+        return 0
+    try:
+        return {"score": cmd_score, "compare": cmd_compare, "ui": cmd_ui}[args.command](args)
+    except DiscrepError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

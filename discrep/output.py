@@ -1,0 +1,107 @@
+"""Output files of ``discrep score``: written to a temporary name and renamed, so a killed run
+never leaves a half-written file that looks complete. Schemas are in docs/outputs.md."""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+SCHEMAS: dict[str, dict[str, type | tuple]] = {
+    "claims.jsonl": {"claim_id": str, "article_id": str, "outlet": str, "published": (str, type(None)),
+                     "sentence": int, "text": str, "source": str, "incident_id": (str, type(None)),
+                     "quantities": list, "date": (str, type(None)), "places": list, "polarity": str},
+    "incidents.jsonl": {"incident_id": str, "title": str, "date_from": (str, type(None)),
+                        "date_to": (str, type(None)), "places": list, "sources": list, "claim_ids": list},
+    "discrepancies.jsonl": {"incident_id": str, "source_a": str, "source_b": str, "label": str, "score": float,
+                            "reason": str, "claim_a": dict, "claim_b": (dict, type(None))},
+    "source_pairs.jsonl": {"incident_id": str, "source_a": str, "source_b": str, "n_agree": int,
+                           "n_contradict": int, "n_unreported_a": int, "n_unreported_b": int,
+                           "agreement": (float, int, type(None))},
+    "rejects.jsonl": {"input": str, "reason": str},
+}
+QUANTITY_KEYS = {"value", "low", "high", "unit", "event"}
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | Path, mode: str = "w"):
+    """Write to ``<path>.tmp-XXXX`` and rename over ``path`` only when the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_jsonl(path: str | Path, records: Iterable[Any]) -> int:
+    n = 0
+    with atomic_write(path) as fh:
+        for r in records:
+            d = r.to_dict() if hasattr(r, "to_dict") else r
+            fh.write(json.dumps(d, ensure_ascii=False) + "\n")
+            n += 1
+    return n
+
+
+def write_json(path: str | Path, obj: Any):
+    with atomic_write(path) as fh:
+        json.dump(obj, fh, indent=2, ensure_ascii=False, default=str)
+
+
+def validate_record(name: str, rec: dict) -> list[str]:
+    """Problems of one output record against its schema (empty list: valid)."""
+    errs = []
+    schema = SCHEMAS[name]
+    for k, t in schema.items():
+        if k not in rec:
+            errs.append(f"{name}: missing field {k}")
+        elif not isinstance(rec[k], t) or (t is int and isinstance(rec[k], bool)):
+            errs.append(f"{name}: field {k} has type {type(rec[k]).__name__}")
+    if name == "claims.jsonl":
+        for q in rec.get("quantities", []):
+            if not QUANTITY_KEYS <= set(q):
+                errs.append(f"{name}: quantity lacks {QUANTITY_KEYS - set(q)}")
+            elif q["high"] is not None and q["low"] > q["high"]:
+                errs.append(f"{name}: quantity low > high")
+    if name == "discrepancies.jsonl":
+        if rec.get("label") not in ("agree", "contradict", "unreported"):
+            errs.append(f"{name}: bad label {rec.get('label')}")
+        if not 0.0 <= rec.get("score", -1) <= 1.0:
+            errs.append(f"{name}: score out of [0, 1]")
+        for side in ("claim_a", "claim_b"):
+            c = rec.get(side)
+            if isinstance(c, dict) and not {"claim_id", "text", "source"} <= set(c):
+                errs.append(f"{name}: {side} lacks claim_id/text/source")
+    return errs
+
+
+def validate_dir(out_dir: str | Path) -> list[str]:
+    """Validate every JSONL output of a scoring run; returns the list of problems."""
+    errs = []
+    for name in SCHEMAS:
+        p = Path(out_dir) / name
+        if not p.exists():
+            errs.append(f"{name}: missing")
+            continue
+        for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as e:
+                errs.append(f"{name}:{i}: not JSON ({e})")
+                continue
+            errs += [f"{e} (line {i})" for e in validate_record(name, rec)]
+    for name in ("run.json", "report.html"):
+        if not (Path(out_dir) / name).exists():
+            errs.append(f"{name}: missing")
+    return errs

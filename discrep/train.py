@@ -1,0 +1,215 @@
+"""The training app: build pairs, fit the pair classifier, evaluate, track in MLflow.
+
+``run(cfg)`` is the library entry (a notebook can compose a config with Hydra's compose API and
+call it); ``discrep train`` wraps it as a Hydra app so overrides and ``-m`` sweeps work.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+from omegaconf import DictConfig, OmegaConf
+
+from .data import PairSet, gold_pairs, read_jsonl, set_hf_cache, sick_pairs, synthetic_pairs
+from .errors import TrackingError
+from .types import LABELS, REPORT_LABELS, ClaimPair
+
+log = logging.getLogger("discrep.train")
+
+
+def file_hash(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()[:12]
+
+
+def build_parts(cfg: DictConfig):
+    from hydra.utils import instantiate
+
+    extractor = instantiate(cfg.extract)
+    embedder = instantiate(cfg.embedder)
+    featurizer = instantiate(cfg.features, embedder=embedder)
+    clf = instantiate(cfg.model, featurizer=featurizer, _convert_="all")
+    return extractor, embedder, clf
+
+
+def build_training_data(cfg: DictConfig, extractor) -> tuple[PairSet, dict[str, str], list[str]]:
+    """The labelled pool, dataset hashes, and notes on sources skipped (with the reason)."""
+    pool = PairSet("train")
+    hashes, notes = {}, []
+    seeds = Path(cfg.data.seed_claims)
+    if not seeds.exists():
+        raise FileNotFoundError(f"seed claims for synthetic pairs not found: {seeds}")
+    syn = synthetic_pairs(read_jsonl(seeds), extractor, kinds=dict(cfg.data.synthetic.kinds),
+                          per_claim=int(cfg.data.synthetic.per_claim), seed=int(cfg.seed))
+    pool.extend(syn)
+    hashes["synthetic"] = file_hash(seeds)
+    if cfg.data.sick.enabled:
+        p = Path(cfg.data.sick.path)
+        if p.exists():
+            sick = sick_pairs(p, extractor, limit=cfg.data.sick.limit)
+            pool.extend(sick)
+            hashes["sick"] = file_hash(p)
+        else:
+            notes.append(f"SICK skipped: {p} not found (set data.sick.path or DISCREP_SHARED)")
+    for n in notes:
+        log.warning(n)
+    return pool, hashes, notes
+
+
+def grouped_split(groups: list[str], val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.model_selection import GroupShuffleSplit
+
+    gss = GroupShuffleSplit(n_splits=1, test_size=val_fraction, random_state=seed)
+    tr, va = next(gss.split(np.zeros(len(groups)), groups=groups))
+    return tr, va
+
+
+def evaluate_gold(clf, extractor, cfg: DictConfig) -> tuple[dict[str, float], PairSet, list, list]:
+    """Three-way verdicts on the hand-labelled pairs of data/gold (evaluation only)."""
+    from .ingest import read_articles
+    from .pipeline import three_way
+    from .evaluate import classification_metrics
+
+    gold_dir = Path(cfg.data.gold_dir)
+    if not (gold_dir / "pairs.jsonl").exists():
+        return {}, PairSet("gold"), [], []
+    arts, _ = read_articles([cfg.data.examples_dir])
+    claims = [c for a in arts for c in extractor.extract(a)]
+    gold = gold_pairs(gold_dir, claims)
+    if not gold.pairs:
+        return {"gold_missing": float(len(getattr(gold, "missing", [])))}, gold, [], []
+    probas = clf.proba_frame(gold.pairs)
+    preds, p3s = [], []
+    for pr in probas:
+        lab, _, p3 = three_way(pr)
+        preds.append(lab)
+        p3s.append([p3[k] for k in REPORT_LABELS])
+    m = classification_metrics(gold.labels, preds, list(REPORT_LABELS), prefix="gold_",
+                               proba=np.array(p3s), classes=list(REPORT_LABELS))
+    conflicts = [i for i, l in enumerate(gold.labels) if l == "contradict"]
+    compat = [i for i, k in enumerate(gold.kinds) if k == "qualifier_compatible"]
+    m["gold_conflicts_found"] = float(sum(preds[i] == "contradict" for i in conflicts))
+    m["gold_conflicts_total"] = float(len(conflicts))
+    m["gold_compatible_as_contradict"] = float(sum(preds[i] == "contradict" for i in compat))
+    m["gold_missing"] = float(len(getattr(gold, "missing", [])))
+    return m, gold, preds, p3s
+
+
+def run(cfg: DictConfig) -> dict:
+    from .evaluate import classification_metrics, confusion_figure, reliability_figure
+    from . import tracking
+
+    t_start = time.perf_counter()
+    work = Path(cfg.paths.work_dir)
+    work.mkdir(parents=True, exist_ok=True)
+    set_hf_cache(work / "cache")
+    random.seed(cfg.seed)
+    np.random.seed(cfg.seed)
+    extractor, embedder, clf = build_parts(cfg)
+
+    pool, hashes, notes = build_training_data(cfg, extractor)
+    tr, va = grouped_split(pool.groups, float(cfg.data.val_fraction), int(cfg.seed))
+    train_set, val_set = pool.subset(tr), pool.subset(va)
+    w = np.array([float(cfg.data.sick.weight) if k == "sick" else 1.0 for k in train_set.kinds])
+    log.info("training on %d pairs (%s), validating on %d", len(train_set),
+             {l: train_set.labels.count(l) for l in LABELS}, len(val_set))
+    t0 = time.perf_counter()
+    clf.fit(train_set.pairs, train_set.labels, sample_weight=w)
+    train_seconds = time.perf_counter() - t0
+
+    P = clf.predict_proba(val_set.pairs)
+    classes = list(clf.classes_)
+    pred = [classes[i] for i in P.argmax(axis=1)]
+    metrics = classification_metrics(val_set.labels, pred, list(LABELS), prefix="val_", proba=P, classes=classes)
+    metrics["train_seconds"] = train_seconds
+    metrics["n_train"] = float(len(train_set))
+    t1 = time.perf_counter()
+    clf.predict_proba(val_set.pairs[:200])
+    metrics["seconds_per_1k_pairs"] = (time.perf_counter() - t1) / max(1, min(200, len(val_set))) * 1000
+    gm, gold, gpred, gp3 = evaluate_gold(clf, extractor, cfg)
+    metrics.update(gm)
+    selection = metrics.get("gold_macro_f1", metrics["val_macro_f1"])
+    metrics["selection_metric"] = selection
+
+    run_name = cfg.run_name or f"{cfg.experiment_name}-{Path(str(cfg.model.estimator._target_)).suffix[1:]}-" \
+                               f"{'+'.join(cfg.features.groups)}"
+    tags = {"git_commit": tracking.git_commit() or "", "experiment": str(cfg.experiment_name),
+            "data_hash": "-".join(f"{k}:{v}" for k, v in sorted(hashes.items())), "notes": "; ".join(notes)}
+    cfg_dict = OmegaConf.to_container(cfg, resolve=True)
+    example = _input_example(val_set.pairs[:3])
+    result = {"metrics": metrics, "run_name": run_name}
+    try:
+        with tracking.start_run(str(cfg.tracking.experiment), run_name, tags, cfg.tracking.uri) as run:
+            tracking.log_params(cfg_dict)
+            tracking.log_params({"datasets": {k: f"{k}@{v}" for k, v in hashes.items()}})
+            tracking.log_dict(cfg_dict, "config.json")
+            tracking.log_metrics(metrics)
+            tracking.log_figure(confusion_figure(val_set.labels, pred, list(LABELS), "validation"),
+                                "plots/confusion_val.png")
+            tracking.log_figure(reliability_figure(val_set.labels, P, classes, "validation"),
+                                "plots/reliability_val.png")
+            if gpred:
+                tracking.log_figure(confusion_figure(gold.labels, gpred, list(REPORT_LABELS), "gold"),
+                                    "plots/confusion_gold.png")
+                tracking.log_figure(reliability_figure(gold.labels, np.array(gp3), list(REPORT_LABELS), "gold"),
+                                    "plots/reliability_gold.png")
+            reg = tracking.log_classifier(clf, example, cfg.extract.sources_path, cfg.extract.places_path,
+                                          register=bool(cfg.tracking.register), selection_metric=selection)
+            result.update(reg)
+            result["run_id"] = run.info.run_id
+            result["tracking_uri"] = tracking.resolve_tracking_uri(cfg.tracking.uri)
+    except TrackingError:
+        if not cfg.tracking.offline_fallback:
+            raise
+        out = work / "models" / time.strftime("%Y%m%d-%H%M%S")
+        clf.save(out)
+        log.error("tracking store unreachable: model saved to %s; log it later with "
+                  "`discrep log-model %s`", out, out)
+        result["model_uri"] = str(out)
+    result["total_seconds"] = time.perf_counter() - t_start
+    _print_summary(result)
+    return result
+
+
+def _input_example(pairs: list[ClaimPair]):
+    import pandas as pd
+
+    rows = []
+    for p in pairs or []:
+        rows.append({"text_a": p.a.text, "text_b": p.b.text if p.b else "", "source_a": p.source_a,
+                     "source_b": p.source_b, "published_a": p.a.published.isoformat() if p.a.published else "",
+                     "published_b": p.b.published.isoformat() if p.b and p.b.published else ""})
+    if not rows:
+        rows = [{"text_a": "The governor said one person was killed.", "text_b": "Two people were killed.",
+                 "source_a": "governor", "source_b": "channel", "published_a": "2024-01-02",
+                 "published_b": "2024-01-02"}]
+    return pd.DataFrame(rows)
+
+
+def _print_summary(result: dict):
+    m = result["metrics"]
+    keys = ["val_macro_f1", "val_contradiction_recall", "val_ece", "gold_macro_f1", "gold_conflicts_found",
+            "gold_conflicts_total", "gold_compatible_as_contradict", "gold_ece", "train_seconds"]
+    print(f"run {result.get('run_name')}: " + ", ".join(f"{k}={m[k]:.3f}" for k in keys if k in m))
+    if result.get("model_uri"):
+        print(f"model: {result['model_uri']}" + (f" (registered discrep-pair v{result['version']}"
+                                                   f"{', champion' if result.get('champion') else ''})"
+                                                   if result.get("version") else ""))
+
+
+def hydra_main():
+    import hydra
+
+    @hydra.main(version_base="1.3", config_path=None, config_name="config")
+    def _app(cfg: DictConfig):
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+        return run(cfg)["metrics"].get("selection_metric")
+
+    _app()

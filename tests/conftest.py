@@ -1,0 +1,63 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("DISCREP_SHARED", ROOT.parent / "shared"))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def need_shared(rel: str) -> Path:
+    p = SHARED / rel
+    if not p.exists():
+        pytest.skip(f"public benchmark data not found at {p} (set DISCREP_SHARED to the shared/ folder)")
+    return p
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from discrep.embed import Embedder
+
+    return Embedder()
+
+
+@pytest.fixture(scope="session")
+def extractor():
+    from discrep.extract import ClaimExtractor
+
+    return ClaimExtractor(sources_path=str(ROOT / "data" / "sources.yaml"),
+                          places_path=str(ROOT / "data" / "places.yaml"))
+
+
+def run_cli(args, home: Path, timeout=600, **kw):
+    Path(home).mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "DISCREP_HOME": str(home), "HF_HUB_OFFLINE": "1"}
+    env.pop("MLFLOW_TRACKING_URI", None)
+    return subprocess.run([sys.executable, "-m", "discrep.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, env=env, cwd=kw.get("cwd", home))
+
+
+@pytest.fixture(scope="session")
+def trained_home(tmp_path_factory) -> Path:
+    """A work folder with one trained, registered model (the README's train step, SICK off for speed)."""
+    home = tmp_path_factory.mktemp("home")
+    r = run_cli(["train", "data.sick.enabled=false", "run_name=test-run"], home)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    return home
+
+
+@pytest.fixture(scope="session")
+def scored_dir(trained_home) -> Path:
+    out = trained_home / "score-examples"
+    r = run_cli(["score", str(ROOT / "data" / "examples"), "--out", str(out), "--quiet"], trained_home)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    return out
