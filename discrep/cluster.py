@@ -131,7 +131,7 @@ class IncidentClusterer(ClusterMixin, BaseEstimator):
     def __init__(self, method: str = "agglomerative", distance_threshold: float = 1.3, linkage: str = "average",
                  w_text: float = 1.0, w_entity: float = 0.0, unknown_entity: float = 0.5, w_lexical: float = 0.0,
                  lexical_ngrams: int = 2, lexical_min_df: int = 2, w_date: float = 1.0,
-                 date_tolerance_days: float = 1.0, date_scale_days: float = 3.0, unknown_date: float = 0.0,
+                 date_tolerance_days: float = 0.5, date_scale_days: float = 2.0, unknown_date: float = 0.0,
                  max_days: float | None = 4.0, w_place: float = 1.5, unknown_place: float = 0.3,
                  lifted_place: float = 0.5, cannot_link_places: bool = True, min_cluster_size: int = 2, block_size: int = 2000,
                  join_threshold: float | None = None):
@@ -367,16 +367,13 @@ class Ledger:
                      [self.places[i] for i in idx], [self.scopes[i] for i in idx], ent,
                      np.array([self.counts[i] for i in idx], dtype=float), lex)
 
-    def candidates(self, lo: float, hi: float) -> list[int]:
+    def candidates(self, lo: float, hi: float) -> np.ndarray:
         """Incidents whose day range can still be within ``max_days`` of [lo, hi] (all when undated)."""
         md = self.clusterer.max_days
-        if md is None or np.isnan(lo):
-            return list(range(len(self)))
-        out = []
-        for i in range(len(self)):
-            if np.isnan(self.day_lo[i]) or (self.day_lo[i] - md <= hi and lo <= self.day_hi[i] + md):
-                out.append(i)
-        return out
+        if md is None or np.isnan(lo) or not len(self):
+            return np.arange(len(self))
+        dlo, dhi = np.asarray(self.day_lo), np.asarray(self.day_hi)
+        return np.flatnonzero(np.isnan(dlo) | ((dlo - md <= hi) & (lo <= dhi + md)))
 
     def add(self, s: np.ndarray, count: int, days: np.ndarray, places: frozenset, scope: frozenset, ent,
             lex=None) -> int:
@@ -413,40 +410,54 @@ class Ledger:
             self.lexs[i] = sparse.csr_matrix((self.lexs[i] * n0 + lex * count) / (n0 + count))
 
     def absorb(self, block: Items, local: np.ndarray) -> np.ndarray:
-        """Join each cluster of ``block`` (labels ``local``) to the nearest fitting incident, or open one.
-        Returns the ledger index per block item. Clusters are handled in first-appearance order."""
+        """Join each cluster of ``block`` (labels ``local``, numbered by first appearance) to the nearest
+        fitting incident held before this call, or open a new one; returns the ledger index per item.
+        One distance matrix per call (clusters x candidate incidents), so the cost stays linear."""
         k = self.clusterer
         thr = k.join_threshold if k.join_threshold is not None else k.distance_threshold
         out = np.empty(len(block), dtype=int)
-        for lab in range(int(local.max()) + 1 if len(local) else 0):
-            members = np.flatnonzero(local == lab)
-            s = block.V[members].astype(np.float64).sum(axis=0)
+        L = int(local.max()) + 1 if len(local) else 0
+        if L == 0:
+            return out
+        groups = [np.flatnonzero(local == lab) for lab in range(L)] if L < 64 else _groups(local, L)
+        sums = np.zeros((L, block.V.shape[1]), dtype=np.float64)
+        np.add.at(sums, local, block.V.astype(np.float64))
+        counts = np.bincount(local, minlength=L).astype(float)
+        modes = np.full(L, np.nan)
+        for lab, members in enumerate(groups):
+            known = block.day[members][~np.isnan(block.day[members])]
+            if known.size:
+                modes[lab] = Counter(known.tolist()).most_common(1)[0][0]
+        places = [frozenset().union(*(block.places[i] for i in g)) for g in groups]
+        scopes = [frozenset().union(*(block.scope[i] for i in g)) for g in groups]
+        ent = lex = None
+        if block.ent is not None or block.lex is not None:
+            avg = sparse.csr_matrix((np.ones(len(local)) / counts[local], (local, np.arange(len(local)))),
+                                    shape=(L, len(local)))
+            ent = (avg @ block.ent).tocsr() if block.ent is not None else None
+            lex = (avg @ block.lex).tocsr() if block.lex is not None else None
+        me = Items((sums / counts[:, None]).astype(np.float32), modes, places, scopes, ent, counts, lex)
+        known = block.day[~np.isnan(block.day)]
+        lo, hi = (known.min(), known.max()) if known.size and known.size == len(block) else (np.nan, np.nan)
+        cand = self.candidates(lo, hi)
+        D = k.cross_distance(me, self.summary(cand)) if len(cand) else np.zeros((L, 0))
+        for lab, members in enumerate(groups):
+            e = ent[lab] if ent is not None else None
+            x = lex[lab] if lex is not None else None
             days = block.day[members]
-            places = frozenset().union(*(block.places[i] for i in members))
-            scope = frozenset().union(*(block.scope[i] for i in members))
-            ent = None
-            if block.ent is not None:
-                ent = sparse.csr_matrix(block.ent[members].mean(axis=0))
-            lex = sparse.csr_matrix(block.lex[members].mean(axis=0)) if block.lex is not None else None
-            known = days[~np.isnan(days)]
-            lo = float(known.min()) if known.size else np.nan
-            hi = float(known.max()) if known.size else np.nan
-            mode = float(Counter(known.tolist()).most_common(1)[0][0]) if known.size else np.nan
-            cand = self.candidates(lo, hi)
-            target = None
-            if cand:
-                me = Items((s / len(members))[None, :].astype(np.float32), np.array([mode]), [places], [scope],
-                           ent, np.array([float(len(members))]), lex)
-                d = k.cross_distance(me, self.summary(cand))[0]
-                j = int(np.argmin(d))  # ties: the earliest incident
-                if d[j] <= thr:
-                    target = cand[j]
-            if target is None:
-                target = self.add(s, len(members), days, places, scope, ent, lex)
+            j = int(np.argmin(D[lab])) if D.shape[1] else -1  # ties: the earliest incident
+            if j >= 0 and D[lab, j] <= thr:
+                target = int(cand[j])
+                self.merge_into(target, sums[lab], int(counts[lab]), days, places[lab], scopes[lab], e, x)
             else:
-                self.merge_into(target, s, len(members), days, places, scope, ent, lex)
+                target = self.add(sums[lab], int(counts[lab]), days, places[lab], scopes[lab], e, x)
             out[members] = target
         return out
+
+
+def _groups(labels: np.ndarray, L: int) -> list[np.ndarray]:
+    order = np.argsort(labels, kind="stable")
+    return np.split(order, np.cumsum(np.bincount(labels, minlength=L))[:-1])
 
 
 # ---------------------------------------------------------------------------------------------- claims
