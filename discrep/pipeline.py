@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .classify import PairClassifier
-from .cluster import IncidentClusterer, build_incidents, context_fill
+from .cluster import Gazetteer, IncidentClusterer, build_incidents, context_fill
 from .embed import Embedder
 from .extract import ClaimExtractor
 from .pairs import align_incident
@@ -111,14 +111,20 @@ class DiscrepPipeline:
         V = self.embedder.encode([c.text for c in claims])
         return {c.claim_id: v for c, v in zip(claims, V)}
 
-    def cluster(self, claims: list[Claim], vectors: dict[str, np.ndarray]) -> list[Incident]:
+    def cluster(self, claims: list[Claim], vectors: dict[str, np.ndarray], store=None) -> list[Incident]:
+        """Incidents of this batch; with ``store`` (an :class:`~discrep.store.IncidentStore`) claims join
+        incidents of earlier runs and the store is updated."""
         if not claims:
             return []
-        countries = _countries(self.extractor)
-        dates, places = context_fill(claims, countries)
+        ctx = context_fill(claims, Gazetteer.load(self.extractor.places_path))
         X = np.stack([vectors[c.claim_id] for c in claims])
-        labels = self.clusterer.fit_predict(X, dates=dates, places=places)
-        return build_incidents(claims, labels, dates, places)
+        if store is None:
+            labels = self.clusterer.fit_predict(X, dates=ctx.dates, places=ctx.places, scopes=ctx.scopes)
+            return build_incidents(claims, labels, ctx.dates, ctx.places)
+        labels, ids = store.assign(claims, X, ctx, self.clusterer)
+        incidents = build_incidents(claims, labels, ctx.dates, ctx.places, ids=ids)
+        store.set_titles({i.incident_id: i.title for i in incidents})
+        return incidents
 
     def compare_pairs(self, pairs: list[ClaimPair]) -> list[Discrepancy]:
         if not pairs:
@@ -133,10 +139,10 @@ class DiscrepPipeline:
                                    claim_a=p.a, claim_b=claim_b, proba=pr))
         return out
 
-    def score(self, articles: list[Article], rejects: list[Reject] | None = None) -> ScoreResult:
+    def score(self, articles: list[Article], rejects: list[Reject] | None = None, store=None) -> ScoreResult:
         claims = self.extract(articles)
         vectors = self.embed_claims(claims)
-        incidents = self.cluster(claims, vectors)
+        incidents = self.cluster(claims, vectors, store)
         by_inc: dict[str, list[Claim]] = {}
         for c in claims:
             by_inc.setdefault(c.incident_id or "", []).append(c)

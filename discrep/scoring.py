@@ -43,7 +43,8 @@ def write_outputs(result: ScoreResult, out: Path, model_uri: str, extra: dict | 
 
 
 def score_files(inputs, out: str | Path, model_uri: str | None = None, defaults: IngestDefaults | None = None,
-                tracking_uri: str | None = None, quiet: bool = False, pipeline: DiscrepPipeline | None = None) -> dict:
+                tracking_uri: str | None = None, quiet: bool = False, pipeline: DiscrepPipeline | None = None,
+                incidents: str | Path | None = None) -> dict:
     t0 = time.perf_counter()
     out = Path(out)
     arts, rejects = read_articles(inputs, defaults)
@@ -55,6 +56,14 @@ def score_files(inputs, out: str | Path, model_uri: str | None = None, defaults:
         if tracking_uri:
             configure(tracking_uri)
         pipeline = DiscrepPipeline.from_model(model_uri)
-    result = pipeline.score(arts, rejects) if arts else ScoreResult(rejects=rejects)
-    return write_outputs(result, out, getattr(pipeline, "model_uri_", model_uri or "in-memory"),
-                         {"inputs": [str(i) for i in inputs], "seconds": round(time.perf_counter() - t0, 2)})
+    extra = {"inputs": [str(i) for i in inputs]}
+    if incidents is None:
+        result = pipeline.score(arts, rejects) if arts else ScoreResult(rejects=rejects)
+    else:
+        from .store import IncidentStore
+
+        with IncidentStore(incidents, embedder=getattr(pipeline.embedder, "model", None)) as store:
+            result = pipeline.score(arts, rejects, store=store) if arts else ScoreResult(rejects=rejects)
+            extra.update(incident_store=str(Path(incidents).resolve()), incidents_in_store=len(store))
+    extra["seconds"] = round(time.perf_counter() - t0, 2)
+    return write_outputs(result, out, getattr(pipeline, "model_uri_", model_uri or "in-memory"), extra)
