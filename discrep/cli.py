@@ -79,7 +79,7 @@ def cmd_score(args) -> int:
     out = Path(args.out or Path(os.environ["DISCREP_HOME"]) / "scores" / time.strftime("%Y%m%d-%H%M%S"))
     defaults = IngestDefaults(outlet=args.outlet, published=args.published, lang=args.lang)
     summary = score_files(args.inputs, out, model_uri=args.model, defaults=defaults,
-                          tracking_uri=args.tracking_uri, quiet=args.quiet)
+                          tracking_uri=args.tracking_uri, quiet=args.quiet, reconcile=args.reconcile)
     c = summary["counts"]
     print(f"scored {c['articles']} articles -> {c['claims']} claims, {c['incidents']} incidents, "
           f"{c.get('label_contradict', 0)} contradictions, {c.get('label_unreported', 0)} unreported, "
@@ -140,6 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--published", type=_parse_date, help="publication date (ISO) for inputs without one")
     s.add_argument("--lang", help="language for inputs that do not name one")
     s.add_argument("--tracking-uri", help="MLflow tracking URI (default: sqlite file in $DISCREP_HOME)")
+    s.add_argument("--reconcile", metavar="POLICY", help="reconciliation policy for figures.jsonl: a name in "
+                   "conf/reconcile/ (conservative, median, latest) or a YAML path (default: conservative)")
     s.add_argument("--quiet", action="store_true", help="no progress output")
     c = sub.add_parser("compare", help="check one claim against one document")
     c.add_argument("claim")
