@@ -102,7 +102,7 @@ class SourceIndependence:
       registry: the speaker registry, to tell an outlet's own sentences from relayed ones.
     """
 
-    def __init__(self, shingle_size: int = 5, min_containment: float = 0.6, min_shingles: int = 15,
+    def __init__(self, shingle_size: int = 4, min_containment: float = 0.4, min_shingles: int = 15,
                  sentence_similarity: float = 0.6, max_postings: int = 200, registry: SourceRegistry | None = None):
         self.shingle_size = shingle_size
         self.min_containment = min_containment
@@ -225,7 +225,6 @@ class SourceIndependence:
                 s = len(a & b) / len(a | b) if a and b else 0.0
                 if s > best_s:
                     best, best_s = o, s
-            root = self.articles_.get(root_id)
             if best is not None and best_s >= self.sentence_similarity:
                 op = self.provenance_[best.claim_id]
                 chain = [c.outlet, f"{op.outlet} (reprinted)"] + op.chain[1:]
@@ -233,10 +232,7 @@ class SourceIndependence:
                                                           op.origin_name, op.origin_type, op.origin_party, chain,
                                                           best.claim_id, op.relayed)
             else:  # a sentence the copy added: its own evidence
-                p = self._own(c)
-                if root is not None and not p.relayed:
-                    p.chain = [c.outlet]
-                self.provenance_[c.claim_id] = p
+                self.provenance_[c.claim_id] = self._own(c)
 
     def _own(self, c: Claim) -> Provenance:
         relayed = self.is_relayed(c)

@@ -282,7 +282,7 @@ _QUAL_BEFORE = [("more_than", r"more than|over|upwards of|in excess of"), ("at_l
 def vague_interval(text: str, mapping: dict[str, tuple[float, float, float]]) -> tuple[float, float, float] | None:
     """(low, high, best) of a vague quantity under a policy mapping; None when ``text`` has no vague phrase.
 
-    "more than a dozen" with a dozen = 12 is [13, inf); "up to a dozen" is [1, 12]."""
+    "more than a dozen" with a dozen = 12 is [13, inf); "up to a dozen" is [1, 12]; "nearly a dozen" [11, 12]."""
     t = " ".join(text.lower().split())
     for phrase in sorted(mapping, key=len, reverse=True):
         m = re.search(rf"(?<![\w]){re.escape(phrase)}(?![\w])", t)
@@ -299,15 +299,14 @@ def vague_interval(text: str, mapping: dict[str, tuple[float, float, float]]) ->
                 if kind == "at_most":
                     return min(1.0, hi), hi, hi
                 if kind == "nearly":
-                    return lo, hi, best
+                    return float(round(best * 0.9)), best, best
         return lo, hi, best
     return None
 
 
 def quantity_interval(q, policy: ReconcilePolicy) -> tuple[float, float, float]:
     """(low, high, point) of a quantity for reconciliation; vague counts follow the policy's mapping."""
-    if q.qualifier == "vague" or (q.text and any(re.search(rf"(?<![\w]){re.escape(p)}(?![\w])", q.text.lower())
-                                                  for p in policy.vague)):
+    if q.qualifier == "vague":
         v = vague_interval(q.text or "", policy.vague)
         if v is not None:
             return v
@@ -539,7 +538,9 @@ def reconcile(claims: list[Claim], incidents: list[Incident], discrepancies: lis
             disjoint = {k for k in shared if max(ka[k][0], kb[k][0]) > min(ka[k][1], kb[k][1])}
             for i, f in enumerate(inc_figs):
                 fk = (f.event, f.unit, f.place)
-                if fk in shared and (not disjoint or fk in disjoint):
+                # both claims must be evidence of this figure (not hedged away, not superseded)
+                if fk in shared and (not disjoint or fk in disjoint) and \
+                        {a.claim_id, b.claim_id} <= set(f.supporting_claim_ids):
                     fig_contra[i].append(ev)
 
         for i, f in enumerate(inc_figs):

@@ -111,14 +111,27 @@ class GoldIndex:
         return self.rows[i].get("incident") if i is not None else None
 
 
+def gold_city_places(gold_dir: str | Path, place_types: dict[str, str] | None = None,
+                     scope_types=("city", "town")) -> dict[str, set[str]]:
+    from .reconcile import load_place_types
+
+    place_types = load_place_types() if place_types is None else place_types
+    return {r["incident"]: {p for p in r.get("places") or [] if place_types.get(p) in scope_types}
+            for r in read_jsonl(Path(gold_dir) / "incidents.jsonl")}
+
+
 def _gold_key(g: dict) -> tuple:
     return (g["incident"], g["event"], g["unit"], g.get("place"))
 
 
-def match_figures(figures: list[Figure], claims: list[Claim], index: GoldIndex | None) -> dict[tuple, Figure]:
+def match_figures(figures: list[Figure], claims: list[Claim], index: GoldIndex | None,
+                  gold_places: dict[str, set[str]] | None = None) -> dict[tuple, Figure]:
     """Predicted figures keyed like gold ones: (gold incident, event, unit, place). With ``index`` None the
-    incident ids are already gold labels (figures computed from gold claims)."""
+    incident ids are already gold labels (figures computed from gold claims). ``gold_places``: the city-level
+    places of each gold incident; a predicted city figure for the gold incident's only city is its total
+    (a predicted incident that merged two gold incidents names the city)."""
     by_id = {c.claim_id: c for c in claims}
+    gold_places = gold_places or {}
     out: dict[tuple, Figure] = {}
     support: dict[tuple, int] = {}
     for f in figures:
@@ -130,7 +143,8 @@ def match_figures(figures: list[Figure], claims: list[Claim], index: GoldIndex |
             if not votes:
                 continue
             inc, n = votes.most_common(1)[0]
-        key = (inc, f.event, f.unit, f.place)
+        place = None if f.place and gold_places.get(inc) == {f.place} else f.place
+        key = (inc, f.event, f.unit, place)
         if key not in out or n > support[key]:
             out[key], support[key] = f, n
     return out

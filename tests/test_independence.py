@@ -5,6 +5,7 @@ import pytest
 
 from discrep.independence import SourceIndependence, containment, shingles, statement_key
 from discrep.ingest import read_articles
+from discrep.numbers import find_numbers
 from discrep.pipeline import summarise
 from discrep.types import Article, Claim, Discrepancy, Quantity
 
@@ -24,12 +25,17 @@ def art(id_, outlet, text, day=2):
     return Article(id_, outlet, date(2024, 1, day), id_, text)
 
 
+def _qualifier(text):
+    m = find_numbers(text)
+    return m[0].qualifier if m else "exact"
+
+
 def claim(cid, outlet, source, text="x", qs=(), kind="statement", party=None, source_type="government",
           published=date(2024, 1, 2), incident="inc", places=(), polarity="affirmed", topic=None):
     return Claim(claim_id=cid, article_id=cid.split(":")[0], outlet=outlet, published=published, sentence=0,
                  text=text, source=source, source_name=source, source_type=source_type, party=party,
-                 quantities=[Quantity(value=lo if hi == lo else None, low=lo, high=hi, unit=u, event=e, text=t)
-                             for e, u, lo, hi, t in qs], kind=kind, incident_id=incident, places=list(places),
+                 quantities=[Quantity(value=lo if hi == lo else None, low=lo, high=hi, unit=u, event=e, text=t,
+                                      qualifier=_qualifier(t)) for e, u, lo, hi, t in qs], kind=kind, incident_id=incident, places=list(places),
                  polarity=polarity, topic=topic, silent_source=source if kind == "silence" else None)
 
 
@@ -130,7 +136,7 @@ def test_summarise_counts_relayed_evidence_once_and_reprints_under_their_origina
 
 @pytest.mark.parametrize("threshold,expected", [(0.3, 1), (0.6, 0)])
 def test_containment_threshold_is_a_parameter(threshold, expected):
-    """Two shared sentences of five: a reprint only under a lax threshold (the default 0.6 says no)."""
+    """Two shared sentences of five: a reprint under a lax threshold, not under a strict one."""
     sents = STORY.split(". ")
     half = ". ".join(sents[:2]) + ". " + OTHER
     ind = SourceIndependence(min_containment=threshold).fit([art("a", "A", STORY), art("b", "B", half)])

@@ -42,7 +42,11 @@ def test_vague_mapping_of_policy_overrides_numbers_table():
     assert vague_interval("more than a dozen", ReconcilePolicy().vague) == (13, INF, 13)
     assert vague_interval("up to a dozen", ReconcilePolicy().vague) == (1, 12, 12)
     assert vague_interval("dozens of", ReconcilePolicy().vague) == (24, 99, 24)
+    assert vague_interval("nearly a dozen", ReconcilePolicy().vague) == (11, 12, 12)
     assert vague_interval("forty", ReconcilePolicy().vague) is None
+    # "as many as 12" is a bounded figure, not the vague "many"
+    assert quantity_interval(Quantity(value=12, low=1, high=12, text="as many as 12", qualifier="at_most"),
+                             ReconcilePolicy()) == (1, 12, 12)
     # the extractor's interval comes from discrep.numbers.VAGUE; the policy's mapping wins in reconciliation
     q = Quantity(value=VAGUE["dozens"][2], low=24, high=99, unit="people", event="injured", text="Dozens",
                  qualifier="vague")
@@ -141,6 +145,11 @@ def test_classifier_contradiction_contests_only_above_threshold_and_only_its_fig
     figs = run([a, e], discrepancies=[d])
     assert one(figs, "killed").contradictions and not one(figs, "injured").contradictions
     assert one(figs, "injured").grade == "confirmed"
+    # a hedged report is not evidence of the figure: its contradiction contests nothing
+    h = replace(a, claim_id="h:0", article_id="h", polarity="hedged")
+    d = Discrepancy("inc", "syniehubov", "prosecutors", "contradict", 0.95, "r", h, b)
+    figs = run([h, b], discrepancies=[d])
+    assert [f.grade for f in figs] == ["single-source", "single-source"] and not any(f.contradictions for f in figs)
 
 
 def test_unreported_by_party_needs_explicit_silence_on_the_topic():
