@@ -112,8 +112,19 @@ class SourceIndependence:
         self.registry = registry
 
     # ------------------------------------------------------------ fitting
-    def fit(self, articles: list[Article], claims: list[Claim] | None = None) -> "SourceIndependence":
+    def fit(self, articles: list[Article] | None, claims: list[Claim] | None = None) -> "SourceIndependence":
+        """``articles`` may be None or partial (a streaming engine that keeps only claims): an article not
+        given is stood in for by its claims' sentences, so reprints are still found from what was extracted."""
         self.registry_ = self.registry if self.registry is not None else SourceRegistry.from_yaml()
+        articles = list(articles or [])
+        known = {a.id for a in articles}
+        by_article: dict[str, list[Claim]] = defaultdict(list)
+        for c in claims or []:
+            if c.article_id not in known:
+                by_article[c.article_id].append(c)
+        for aid, cs in by_article.items():
+            cs = sorted(cs, key=lambda c: c.sentence)
+            articles.append(Article(aid, cs[0].outlet, cs[0].published, "", " ".join(c.text for c in cs)))
         self.articles_ = {a.id: a for a in articles}
         self.pairs_ = self._similar_pairs(articles)
         self.syndications_ = self._groups(articles, self.pairs_)
@@ -234,13 +245,26 @@ class SourceIndependence:
             else:  # a sentence the copy added: its own evidence
                 self.provenance_[c.claim_id] = self._own(c)
 
+    def root_source(self, sid: str) -> str:
+        """A speaker who is part of an organisation (``part_of`` in data/sources.yaml: a minister and his
+        ministry, an administration's head and the administration) counts as the organisation."""
+        seen = {sid}
+        while True:
+            s = self.registry_.get(sid)
+            parent = getattr(s, "part_of", None) if s is not None else None
+            if not parent or parent in seen:
+                return sid
+            seen.add(parent)
+            sid = parent
+
     def _own(self, c: Claim) -> Provenance:
         relayed = self.is_relayed(c)
-        origin = c.source
-        name = c.source_name or self._name(origin)
+        origin = self.root_source(c.source)
+        name = c.source_name if origin == c.source and c.source_name else self._name(origin)
         chain = [c.outlet, name] if relayed else [c.outlet]
-        return Provenance(c.claim_id, c.article_id, c.outlet, c.source, origin, name, c.source_type, c.party, chain,
-                          None, relayed)
+        root = self.registry_.get(origin) if origin != c.source else None
+        return Provenance(c.claim_id, c.article_id, c.outlet, c.source, origin, name,
+                          root.type if root else c.source_type, root.party if root else c.party, chain, None, relayed)
 
     # ------------------------------------------------------------ queries
     def provenance(self, c: Claim) -> Provenance:

@@ -141,3 +141,30 @@ def test_containment_threshold_is_a_parameter(threshold, expected):
     half = ". ".join(sents[:2]) + ". " + OTHER
     ind = SourceIndependence(min_containment=threshold).fit([art("a", "A", STORY), art("b", "B", half)])
     assert len(ind.syndications_) == expected
+
+
+def test_reprints_found_from_claims_alone():
+    """A streaming engine keeps claims, not articles: the claims' sentences stand in for the text."""
+    from discrep.reconcile_gold import gold_claims
+
+    arts, _ = read_articles([ROOT / "data" / "examples"])
+    ind = SourceIndependence().fit(None, gold_claims(ROOT / "data" / "gold", arts))
+    assert {(s.article_id, s.original_id) for s in ind.syndications_} == \
+        {("ed-003", "nl-001"), ("bt-001", "ed-001"), ("bt-003", "kws-003")}
+
+
+def test_part_of_collapses_a_speaker_into_its_organisation():
+    from discrep.sources import Source, SourceRegistry
+
+    reg = SourceRegistry([Source("ua-interior", "Interior Ministry", "government", "ukraine"),
+                          Source("klymenko", "Ihor Klymenko", "person", None)])
+    reg.sources["klymenko"].part_of = "ua-interior"  # the field data/sources.yaml may carry
+    a = claim("x:0", "Paper A", "klymenko", "Klymenko said 5 were killed.", [("killed", "people", 5, 5, "5")],
+              source_type="person")
+    b = claim("y:0", "Paper B", "ua-interior", "The ministry said 5 were killed.", [("killed", "people", 5, 5, "5")])
+    ind = SourceIndependence(registry=reg).fit([], [a, b])
+    p = ind.provenance(a)
+    assert (p.origin, p.origin_name, p.origin_type, p.origin_party) == ("ua-interior", "Interior Ministry",
+                                                                        "government", "ukraine")
+    assert ind.statement_key(a) == ind.statement_key(b)
+    assert SourceIndependence(registry=SourceRegistry(list(reg.sources.values())[:1])).fit([], [a]).origin(a) == "klymenko"
