@@ -79,7 +79,8 @@ def cmd_score(args) -> int:
     out = Path(args.out or Path(os.environ["DISCREP_HOME"]) / "scores" / time.strftime("%Y%m%d-%H%M%S"))
     defaults = IngestDefaults(outlet=args.outlet, published=args.published, lang=args.lang)
     summary = score_files(args.inputs, out, model_uri=args.model, defaults=defaults,
-                          tracking_uri=args.tracking_uri, quiet=args.quiet, incidents=args.incidents)
+                          tracking_uri=args.tracking_uri, quiet=args.quiet, incidents=args.incidents,
+                          reconcile=args.reconcile)
     c = summary["counts"]
     print(f"scored {c['articles']} articles -> {c['claims']} claims, {c['incidents']} incidents, "
           f"{c.get('label_contradict', 0)} contradictions, {c.get('label_unreported', 0)} unreported, "
@@ -142,6 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--tracking-uri", help="MLflow tracking URI (default: sqlite file in $DISCREP_HOME)")
     s.add_argument("--incidents", metavar="STORE", help="incident store (SQLite file, created if missing): "
                                                        "claims join incidents of earlier runs, ids stay stable")
+    s.add_argument("--reconcile", metavar="POLICY", help="reconciliation policy for figures.jsonl: a name in "
+                   "conf/reconcile/ (conservative, median, latest) or a YAML path (default: conservative)")
     s.add_argument("--quiet", action="store_true", help="no progress output")
     c = sub.add_parser("compare", help="check one claim against one document")
     c.add_argument("claim")

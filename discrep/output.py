@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from .reconcile import GRADES
+
 SCHEMAS: dict[str, dict[str, type | tuple]] = {
     "claims.jsonl": {"claim_id": str, "article_id": str, "outlet": str, "published": (str, type(None)),
                      "sentence": int, "text": str, "source": str, "incident_id": (str, type(None)),
@@ -22,6 +24,13 @@ SCHEMAS: dict[str, dict[str, type | tuple]] = {
                            "n_contradict": int, "n_unreported_a": int, "n_unreported_b": int,
                            "agreement": (float, int, type(None))},
     "rejects.jsonl": {"input": str, "reason": str},
+    "figures.jsonl": {"incident_id": str, "event": str, "unit": str, "place": (str, type(None)), "low": (int, float),
+                      "best": (int, float), "high": (int, float, type(None)), "policy": str, "n_sources": int,
+                      "supporting_claim_ids": list, "disputed": bool, "grade": str, "estimates": list},
+    "grades.jsonl": {"incident_id": str, "grade": str, "flags": list, "n_sources": int, "silent_parties": list},
+    "syndication.jsonl": {"article_id": str, "original_id": str, "outlet": str, "original_outlet": str,
+                          "similarity": (float, int)},
+    "provenance.jsonl": {"claim_id": str, "source": str, "origin": str, "chain": list, "copy_of": (str, type(None))},
 }
 QUANTITY_KEYS = {"value", "low", "high", "unit", "event"}
 
@@ -74,6 +83,16 @@ def validate_record(name: str, rec: dict) -> list[str]:
                 errs.append(f"{name}: quantity lacks {QUANTITY_KEYS - set(q)}")
             elif q["high"] is not None and q["low"] > q["high"]:
                 errs.append(f"{name}: quantity low > high")
+    if name == "figures.jsonl" and not errs:
+        hi = rec["high"] if rec["high"] is not None else float("inf")
+        if not rec["low"] <= rec["best"] <= hi:
+            errs.append(f"{name}: need low <= best <= high")
+        if rec["grade"] not in GRADES:
+            errs.append(f"{name}: bad grade {rec['grade']}")
+        if rec["n_sources"] < 1 or not rec["supporting_claim_ids"]:
+            errs.append(f"{name}: a figure needs at least one source and one supporting claim")
+    if name == "grades.jsonl" and rec.get("grade") not in GRADES:
+        errs.append(f"{name}: bad grade {rec.get('grade')}")
     if name == "discrepancies.jsonl":
         if rec.get("label") not in ("agree", "contradict", "unreported"):
             errs.append(f"{name}: bad label {rec.get('label')}")

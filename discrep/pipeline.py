@@ -15,7 +15,9 @@ from .classify import PairClassifier
 from .cluster import Gazetteer, IncidentClusterer, build_incidents, context_fill
 from .embed import Embedder
 from .extract import ClaimExtractor
+from .independence import statement_key
 from .pairs import align_incident
+from .reconcile import reconcile_run
 from .types import Article, Claim, ClaimPair, Discrepancy, Incident, Reject, SourcePairScore
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,10 @@ class ScoreResult:
     discrepancies: list[Discrepancy] = field(default_factory=list)
     source_pairs: list[SourcePairScore] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
+    figures: list = field(default_factory=list)  # reconcile.Figure: low / best / high per incident, event, unit
+    grades: list = field(default_factory=list)  # reconcile.IncidentGrade: one per incident
+    syndication: list = field(default_factory=list)  # independence.Syndication: reprinted articles
+    provenance: list = field(default_factory=list)  # independence.Provenance: origin and chain per claim
 
     def counts(self) -> dict[str, int]:
         labels = {}
@@ -36,7 +42,8 @@ class ScoreResult:
             labels[d.label] = labels.get(d.label, 0) + 1
         return {"articles": len(self.articles), "claims": len(self.claims), "incidents": len(self.incidents),
                 "discrepancies": len(self.discrepancies), "source_pairs": len(self.source_pairs),
-                "rejects": len(self.rejects), **{f"label_{k}": v for k, v in sorted(labels.items())}}
+                "rejects": len(self.rejects), "figures": len(self.figures), "syndicated": len(self.syndication),
+                **{f"label_{k}": v for k, v in sorted(labels.items())}}
 
 
 def three_way(proba: dict[str, float]) -> tuple[str, float, dict[str, float]]:
@@ -60,13 +67,14 @@ class DiscrepPipeline:
 
     def __init__(self, extractor: ClaimExtractor | None = None, embedder=None,
                  clusterer: IncidentClusterer | None = None, classifier: PairClassifier | None = None,
-                 min_align: float = 0.35, show_progress: bool = False):
+                 min_align: float = 0.35, show_progress: bool = False, reconcile_policy=None):
         self.extractor = extractor or ClaimExtractor()
         self.embedder = embedder or Embedder()
         self.clusterer = clusterer or IncidentClusterer()
         self.classifier = classifier or PairClassifier()
         self.min_align = min_align
         self.show_progress = show_progress
+        self.reconcile_policy = reconcile_policy  # reconcile.ReconcilePolicy; None: conf/reconcile/conservative.yaml defaults
         if getattr(self.classifier, "featurizer", None) is not None and self.classifier.featurizer.embedder is None:
             self.classifier.featurizer.embedder = self.embedder
         if getattr(self.classifier, "featurizer_", None) is not None and self.classifier.featurizer_.embedder is None:
@@ -150,9 +158,12 @@ class DiscrepPipeline:
         for inc in incidents:
             pairs.extend(align_incident(by_inc.get(inc.incident_id, []), vectors, self.min_align))
         discrepancies = dedupe(self.compare_pairs(pairs))
+        rec = reconcile_run(articles, claims, incidents, discrepancies, self.reconcile_policy,
+                            getattr(self.extractor, "registry", None), getattr(self.extractor, "places_path", None))
         return ScoreResult(articles=list(articles), claims=claims, incidents=incidents,
-                           discrepancies=discrepancies, source_pairs=summarise(discrepancies),
-                           rejects=list(rejects or []))
+                           discrepancies=discrepancies, source_pairs=summarise(discrepancies, rec.independence),
+                           rejects=list(rejects or []), figures=rec.figures, grades=rec.grades,
+                           syndication=rec.syndication, provenance=[rec.independence.provenance(c) for c in claims])
 
 
 def dedupe(ds: list[Discrepancy]) -> list[Discrepancy]:
@@ -181,16 +192,33 @@ def _key_text(t: str) -> str:
     return re.sub(r"\W+", " ", t.lower()).strip()
 
 
-def summarise(ds: list[Discrepancy]) -> list[SourcePairScore]:
+def summarise(ds: list[Discrepancy], independence=None) -> list[SourcePairScore]:
+    """Counts per pair of independent sources, each piece of evidence once (discrep.independence): a figure
+    relayed by several outlets or a reprinted sentence counts once, a reprint is filed under its original
+    outlet, and a reprint agreeing with its original is no agreement."""
+    key = independence.statement_key if independence is not None else statement_key
+    origin = independence.origin if independence is not None else (lambda c: c.source)
     out: dict[tuple[str, str, str], SourcePairScore] = {}
+    seen: set[tuple] = set()
     for d in ds:
-        a, b = sorted([d.source_a, d.source_b])
+        sa = origin(d.claim_a)
+        sb = origin(d.claim_b) if d.claim_b is not None else d.source_b
+        ka = key(d.claim_a)
+        kb = key(d.claim_b) if d.claim_b is not None else None
+        if ka == kb or sa == sb:
+            continue
+        a, b = sorted([sa, sb])
+        sides = tuple(sorted([ka, kb], key=repr)) if d.label in ("agree", "contradict") and kb is not None else (sa, ka)
+        fact = (d.incident_id, d.label, a, b, sides)
+        if fact in seen:
+            continue
+        seen.add(fact)
         s = out.setdefault((d.incident_id, a, b), SourcePairScore(d.incident_id, a, b))
         if d.label == "agree":
             s.n_agree += 1
         elif d.label == "contradict":
             s.n_contradict += 1
-        elif d.source_a == a:
+        elif sa == a:
             s.n_unreported_a += 1
         else:
             s.n_unreported_b += 1

@@ -30,10 +30,14 @@ def write_outputs(result: ScoreResult, out: Path, model_uri: str, extra: dict | 
     write_jsonl(out / "discrepancies.jsonl", result.discrepancies)
     write_jsonl(out / "source_pairs.jsonl", result.source_pairs)
     write_jsonl(out / "rejects.jsonl", result.rejects)
+    write_jsonl(out / "figures.jsonl", result.figures)
+    write_jsonl(out / "grades.jsonl", result.grades)
+    write_jsonl(out / "syndication.jsonl", result.syndication)
+    write_jsonl(out / "provenance.jsonl", result.provenance)
     from .output import atomic_write
 
     with atomic_write(out / "report.html") as fh:
-        fh.write(render(result, model_uri))
+        fh.write(render(result, model_uri, figures=[f.to_dict() for f in result.figures]))
     counts = result.counts()
     summary = {"model_uri": model_uri, "counts": counts, "versions": package_versions(),
                "read": counts["articles"] + counts["rejects"], "scored": counts["articles"],
@@ -42,11 +46,28 @@ def write_outputs(result: ScoreResult, out: Path, model_uri: str, extra: dict | 
     return summary
 
 
+def _conf_dir() -> Path | None:
+    from .cli import find_conf_dir
+    from .errors import DiscrepError
+
+    try:
+        return find_conf_dir()
+    except DiscrepError:
+        return None
+
+
 def score_files(inputs, out: str | Path, model_uri: str | None = None, defaults: IngestDefaults | None = None,
                 tracking_uri: str | None = None, quiet: bool = False, pipeline: DiscrepPipeline | None = None,
-                incidents: str | Path | None = None) -> dict:
+                incidents: str | Path | None = None, reconcile: str | None = None) -> dict:
+    """``incidents``: an incident store joining earlier runs; ``reconcile``: a policy name in
+    conf/reconcile/ or a YAML path (default: conservative)."""
     t0 = time.perf_counter()
     out = Path(out)
+    policy = None
+    if reconcile is not None or pipeline is None or pipeline.reconcile_policy is None:
+        from .reconcile import ReconcilePolicy
+
+        policy = ReconcilePolicy.load(reconcile or "conservative", _conf_dir())  # fails before the model loads
     arts, rejects = read_articles(inputs, defaults)
     if not quiet:
         print(f"read {len(arts)} articles ({len(rejects)} rejected)", file=sys.stderr)
@@ -56,7 +77,9 @@ def score_files(inputs, out: str | Path, model_uri: str | None = None, defaults:
         if tracking_uri:
             configure(tracking_uri)
         pipeline = DiscrepPipeline.from_model(model_uri)
-    extra = {"inputs": [str(i) for i in inputs]}
+    if policy is not None:
+        pipeline.reconcile_policy = policy
+    extra = {"inputs": [str(i) for i in inputs], "reconcile_policy": pipeline.reconcile_policy.name}
     if incidents is None:
         result = pipeline.score(arts, rejects) if arts else ScoreResult(rejects=rejects)
     else:
