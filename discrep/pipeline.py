@@ -15,6 +15,7 @@ from .classify import PairClassifier
 from .cluster import IncidentClusterer, build_incidents, context_fill
 from .embed import Embedder
 from .extract import ClaimExtractor
+from .guard import extract_guarded
 from .pairs import align_incident
 from .types import Article, Claim, ClaimPair, Discrepancy, Incident, Reject, SourcePairScore
 
@@ -34,9 +35,11 @@ class ScoreResult:
         labels = {}
         for d in self.discrepancies:
             labels[d.label] = labels.get(d.label, 0) + 1
+        n_warn = sum(r.severity == "warning" for r in self.rejects)
         return {"articles": len(self.articles), "claims": len(self.claims), "incidents": len(self.incidents),
                 "discrepancies": len(self.discrepancies), "source_pairs": len(self.source_pairs),
-                "rejects": len(self.rejects), **{f"label_{k}": v for k, v in sorted(labels.items())}}
+                "rejects": len(self.rejects) - n_warn, "warnings": n_warn,
+                **{f"label_{k}": v for k, v in sorted(labels.items())}}
 
 
 def three_way(proba: dict[str, float]) -> tuple[str, float, dict[str, float]]:
@@ -134,7 +137,8 @@ class DiscrepPipeline:
         return out
 
     def score(self, articles: list[Article], rejects: list[Reject] | None = None) -> ScoreResult:
-        claims = self.extract(articles)
+        """Score a batch; an article the extractor fails on becomes a reject, not a crash (guard.py)."""
+        articles, claims, notes = extract_guarded(self.extractor, articles)
         vectors = self.embed_claims(claims)
         incidents = self.cluster(claims, vectors)
         by_inc: dict[str, list[Claim]] = {}
@@ -146,7 +150,7 @@ class DiscrepPipeline:
         discrepancies = dedupe(self.compare_pairs(pairs))
         return ScoreResult(articles=list(articles), claims=claims, incidents=incidents,
                            discrepancies=discrepancies, source_pairs=summarise(discrepancies),
-                           rejects=list(rejects or []))
+                           rejects=list(rejects or []) + notes)
 
 
 def dedupe(ds: list[Discrepancy]) -> list[Discrepancy]:
