@@ -121,7 +121,7 @@ def interval(value: float, qualifier: str) -> tuple[float, float]:
     if qualifier == "about":
         return float(round(value * 0.9)), float(round(value * 1.1))
     if qualifier == "nearly":
-        return float(round(value * 0.9)), value
+        return float(min(round(value * 0.9), value)), value
     return value, value
 
 
