@@ -90,6 +90,12 @@ def _probe_http(uri: str, timeout: float, hint: str):
             pass
     except urllib.error.HTTPError:
         pass  # it answered (auth, proxies, older servers without /health): reachable
+    except urllib.error.URLError as e:
+        import ssl
+
+        if not isinstance(e.reason, ssl.SSLError):  # a TLS handshake is an answer; MLflow has its own TLS settings
+            raise TrackingError(f"MLflow tracking server {uri} accepts connections but does not answer "
+                                f"({e.reason}). {hint}") from None
     except (OSError, ValueError) as e:
         raise TrackingError(f"MLflow tracking server {uri} accepts connections but does not answer "
                             f"({getattr(e, 'reason', e)}). {hint}") from None
