@@ -74,12 +74,23 @@ class IngestDefaults:
 _ISO_PREFIX = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ][0-9:.,+\-Z ]*)?\Z")
 
 
+DATE_RANGE = (date(1000, 1, 1), date(2999, 12, 31))
+"""Dates outside this are refused by :func:`parse_date` before any date arithmetic can overflow."""
+
+
 def parse_date(value) -> date:
     """A publication date from ISO 8601 (date or datetime) or RFC 2822 (RSS feeds).
 
     Raises ValueError with a readable message; nothing relative ("yesterday") is accepted, so the
-    same input gives the same date on every run.
+    same input gives the same date on every run, and years outside 1000–2999 are refused.
     """
+    d = _parse_date(value)
+    if not DATE_RANGE[0] <= d <= DATE_RANGE[1]:
+        raise ValueError(f"published date {d.isoformat()} is out of range ({DATE_RANGE[0].year}–{DATE_RANGE[1].year})")
+    return d
+
+
+def _parse_date(value) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):

@@ -294,12 +294,22 @@ def test_unparseable_dates_are_rejected(tmp_path, value):
 
 def test_future_and_implausibly_old_dates_are_rejected(tmp_path):
     p = write_jsonl(tmp_path / "f.jsonl", [rec("f1", published="2024-06-02"), rec("f2", published="2024-06-03"),
-                                           rec("f3", published="2999-01-01"), rec("f4", published="0001-01-01")])
+                                           rec("f3", published="2999-01-01"), rec("f4", published="1850-01-01"),
+                                           rec("f5", published="0001-01-01"), rec("f6", published="9999-12-31")])
     arts, errs, _ = read(p)
     assert [a.id for a in arts] == ["f1"]  # one day of slack for time zones
-    assert [r.code for r in errs] == ["future_date", "future_date", "bad_date"]
+    assert [r.code for r in errs] == ["future_date", "future_date", "bad_date", "bad_date", "bad_date"]
     assert "published date 2024-06-03 is in the future (today is 2024-06-01)" == errs[0].reason
     assert "before 1900-01-01" in errs[2].reason
+    assert "out of range (1000–2999)" in errs[3].reason and "out of range" in errs[4].reason
+
+
+def test_parse_date_refuses_edge_dates_that_would_overflow_date_arithmetic():
+    import datetime as dt
+
+    for v in ("0001-01-01", "9999-12-31", dt.date.max, dt.datetime.min):
+        with pytest.raises(ValueError, match="out of range"):
+            parse_date(v)
 
 
 # ------------------------------------------------------------------------------------------- language
