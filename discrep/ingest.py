@@ -64,7 +64,7 @@ class IngestDefaults:
 
     def __post_init__(self):
         if self.max_text_chars < 1 or self.max_record_bytes < 1:
-            raise InputError("max_text_chars and max_record_bytes must be positive")
+            raise InputError("max_text_chars (--max-chars) and max_record_bytes must be positive")
         if self.unknown_lang not in UNKNOWN_LANG_POLICIES:
             raise InputError(f"unknown_lang must be one of {', '.join(UNKNOWN_LANG_POLICIES)}, "
                              f"got {self.unknown_lang!r}")

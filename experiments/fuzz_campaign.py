@@ -226,11 +226,11 @@ def mutation_target(n: int, seed: int, slow: float) -> Target:
     raw = [b for _, b in seeds]
     extractor = ClaimExtractor(sources_path=str(ROOT / "data" / "sources.yaml"),
                                places_path=str(ROOT / "data" / "places.yaml"))
-    readers = {".jsonl": lambda d: jsonl_records(io.BytesIO(d), "m.jsonl", F.DEFAULTS),
-               ".csv": lambda d: csv_records(d, "m.csv", F.DEFAULTS),
-               ".txt": lambda d: txt_records(d, "m.txt", "m", F.DEFAULTS),
-               ".html": lambda d: html_records(d, "m.html", "m", F.DEFAULTS)}
     defaults = F.IngestDefaults(today=date.today())
+    readers = {".jsonl": lambda d: jsonl_records(io.BytesIO(d), "m.jsonl", defaults),
+               ".csv": lambda d: csv_records(d, "m.csv", defaults),
+               ".txt": lambda d: txt_records(d, "m.txt", "m", defaults),
+               ".html": lambda d: html_records(d, "m.html", "m", defaults)}
     t = Target("mutate")
     t0 = time.perf_counter()
     for _ in range(n):
@@ -239,11 +239,7 @@ def mutation_target(n: int, seed: int, slow: float) -> Target:
         t.cases += 1
         c0 = time.perf_counter()
         try:
-            fn = {".jsonl": lambda d: jsonl_records(io.BytesIO(d), "m.jsonl", defaults),
-                  ".csv": lambda d: csv_records(d, "m.csv", defaults),
-                  ".txt": lambda d: txt_records(d, "m.txt", "m", defaults),
-                  ".html": lambda d: html_records(d, "m.html", "m", defaults)}[suffix] if suffix in readers else None
-            items = list(fn(data))
+            items = list(readers[suffix](data))
             tally(t, items)
             for art, notes in items:
                 for r in notes:
