@@ -17,13 +17,22 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
-from .errors import ModelLoadError
+from .errors import ModelLoadError, UntrustedModelError
 from .features import PairFeaturizer, reason
 from .types import LABELS, ClaimPair
 
 SKOPS_FILE = "classifier.skops"
 META_FILE = "discrep.json"
-TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.", "collections.")
+TRUSTED_TYPES = frozenset({
+    # what skops itself does not trust by default but our models (logreg / hgb / forests, calibrated) hold
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
+    "sklearn.tree._tree.Tree",
+})
+"""Exact type names trusted beyond skops' defaults. Never prefixes: a prefix such as ``builtins.``
+would trust ``builtins.exec``, which a crafted file can call with its own arguments on load."""
 
 
 class PairClassifier(ClassifierMixin, BaseEstimator):
@@ -96,39 +105,59 @@ class PairClassifier(ClassifierMixin, BaseEstimator):
         import skops.io as sio
 
         check_is_fitted(self, "model_")
+        from .output import atomic_write
+
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        sio.dump(self.model_, path / SKOPS_FILE)
+        with atomic_write(path / SKOPS_FILE, "wb") as fh:  # a killed save never leaves a truncated model
+            fh.write(sio.dumps(self.model_))
         fz = self.featurizer_
         meta = {"format": 1, "classes": [str(c) for c in self.classes_], "n_features": int(self.n_features_in_),
                 "featurizer": {"groups": list(fz.groups), "embedding_mode": fz.embedding_mode},
                 "embedder": getattr(fz.embedder, "model", None)}
-        (path / META_FILE).write_text(json.dumps(meta, indent=2))
+        with atomic_write(path / META_FILE) as fh:
+            fh.write(json.dumps(meta, indent=2))
         return path
 
     @classmethod
     def load(cls, path: str | Path, embedder=None, trusted: list[str] | None = None) -> "PairClassifier":
-        """Load a saved classifier; refuses types outside scikit-learn/numpy unless listed in ``trusted``."""
+        """Load a saved classifier without running code from the file.
+
+        skops rebuilds only types it trusts; beyond its defaults only the exact names in
+        ``TRUSTED_TYPES`` and in ``trusted`` (the caller vouching for the file's author) are
+        allowed, anything else raises UntrustedModelError before a single object is built.
+        A corrupt, truncated or inconsistent folder raises ModelLoadError naming the file.
+        """
         import skops.io as sio
 
         path = Path(path)
         f, m = path / SKOPS_FILE, path / META_FILE
         if not f.exists() or not m.exists():
             raise ModelLoadError(f"{path} is not a discrep classifier folder (expected {SKOPS_FILE} and {META_FILE})")
+        meta = _read_meta(m)
         try:
-            meta = json.loads(m.read_text())
             untrusted = sio.get_untrusted_types(file=str(f))
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:  # noqa: BLE001 - zip/JSON/schema errors of every kind: one clear error
             raise ModelLoadError(f"model file {f} is corrupt or truncated: {type(e).__name__}: {e}") from None
-        trusted = list(trusted or [])
-        bad = [t for t in untrusted if not t.startswith(TRUSTED_PREFIXES) and t not in trusted]
+        allowed = TRUSTED_TYPES | set(trusted or [])
+        bad = sorted(t for t in untrusted if t not in allowed)
         if bad:
-            raise ModelLoadError(f"model file {f} contains types that are not trusted: {bad}. "
-                                 "Load it only if you trust its author, passing trusted=[...]")
+            raise UntrustedModelError(
+                f"model file {f} contains types that are not trusted: {bad}. Loading them could run code from "
+                "the file; load it only if you trust its author, passing trusted=[...] with these names")
         try:
-            model = sio.load(str(f), trusted=untrusted)
+            model = sio.load(str(f), trusted=sorted(set(untrusted) & allowed))
         except Exception as e:  # noqa: BLE001
             raise ModelLoadError(f"model file {f} is corrupt or truncated: {type(e).__name__}: {e}") from None
+        if not (hasattr(model, "predict_proba") and hasattr(model, "classes_")):
+            raise ModelLoadError(f"model file {f} holds a {type(model).__name__}, not a fitted classifier")
+        if [str(c) for c in model.classes_] != meta["classes"]:
+            raise ModelLoadError(f"{m} and {f} disagree on the classes ({meta['classes']} vs "
+                                 f"{[str(c) for c in model.classes_]}): files from different models?")
+        n_in = getattr(model, "n_features_in_", meta["n_features"])
+        if n_in != meta["n_features"]:
+            raise ModelLoadError(f"{m} says {meta['n_features']} features, {f} expects {n_in}: files from "
+                                 "different models?")
         fz = PairFeaturizer(groups=tuple(meta["featurizer"]["groups"]), embedder=embedder,
                             embedding_mode=meta["featurizer"]["embedding_mode"])
         obj = cls(featurizer=fz)
@@ -138,3 +167,28 @@ class PairClassifier(ClassifierMixin, BaseEstimator):
         obj.n_features_in_ = meta["n_features"]
         obj.embedder_name_ = meta.get("embedder")
         return obj
+
+
+def _read_meta(m: Path) -> dict:
+    """The featurizer settings beside the skops file, checked field by field (it is untrusted too)."""
+    try:
+        meta = json.loads(m.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise ModelLoadError(f"model file {m} is corrupt or truncated: {type(e).__name__}: {e}") from None
+    fz = meta.get("featurizer") if isinstance(meta, dict) else None
+    ok = (isinstance(meta, dict) and isinstance(fz, dict)
+          and isinstance(meta.get("classes"), list) and all(isinstance(c, str) for c in meta["classes"])
+          and isinstance(meta.get("n_features"), int) and not isinstance(meta["n_features"], bool)
+          and isinstance(fz.get("groups"), list) and all(isinstance(g, str) for g in fz["groups"])
+          and isinstance(fz.get("embedding_mode"), str)
+          and isinstance(meta.get("embedder"), (str, type(None))))
+    if not ok:
+        raise ModelLoadError(f"model file {m} is not a valid discrep model description (expected classes, "
+                             "n_features, featurizer.groups, featurizer.embedding_mode, embedder)")
+    from .features import GROUPS
+
+    unknown = sorted(set(fz["groups"]) - set(GROUPS))
+    if unknown:
+        raise ModelLoadError(f"model file {m} names unknown feature groups {unknown} (known: {list(GROUPS)}); "
+                             "made by a newer discrep?")
+    return meta

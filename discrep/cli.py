@@ -17,6 +17,7 @@ from pathlib import Path
 from .errors import DiscrepError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def find_conf_dir(explicit: str | None = None) -> Path:
@@ -74,22 +75,25 @@ def _parse_date(s: str) -> date:
 def cmd_score(args) -> int:
     _env_defaults()
     from .ingest import IngestDefaults
-    from .scoring import score_files
+    from .scoring import nothing_scored_reason, score_files
 
     out = Path(args.out or Path(os.environ["DISCREP_HOME"]) / "scores" / time.strftime("%Y%m%d-%H%M%S"))
-    defaults = IngestDefaults(outlet=args.outlet, published=args.published, lang=args.lang)
+    defaults = IngestDefaults(outlet=args.outlet, published=args.published, lang=args.lang,
+                              unknown_lang=args.unknown_lang, max_text_chars=args.max_chars)
     summary = score_files(args.inputs, out, model_uri=args.model, defaults=defaults,
                           tracking_uri=args.tracking_uri, quiet=args.quiet, incidents=args.incidents,
                           reconcile=args.reconcile)
     c = summary["counts"]
     print(f"scored {c['articles']} articles -> {c['claims']} claims, {c['incidents']} incidents, "
           f"{c.get('label_contradict', 0)} contradictions, {c.get('label_unreported', 0)} unreported, "
-          f"{c.get('label_agree', 0)} agreements; {c['rejects']} inputs rejected")
+          f"{c.get('label_agree', 0)} agreements; {summary['rejected']} inputs rejected, "
+          f"{summary['warnings']} warnings")
     print(f"model:  {summary['model_uri']}")
     print(f"output: {out}")
     print(f"report: {out / 'report.html'}")
     if c["articles"] == 0:
-        print("error: nothing could be scored; see rejects.jsonl for why", file=sys.stderr)
+        print(f"error: nothing could be scored: {nothing_scored_reason(summary)}; "
+              f"see {out / 'rejects.jsonl'}", file=sys.stderr)
         return 2
     return 0
 
@@ -101,6 +105,18 @@ def cmd_compare(args) -> int:
     text = Path(args.text).read_text(encoding="utf-8") if args.file else args.text
     r = compare(args.claim, text, model=args.model)
     print(json.dumps(r.to_dict(), indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_log_model(args) -> int:
+    _env_defaults()
+    from .tracking import log_saved_model
+
+    r = log_saved_model(args.path, tracking_uri=args.tracking_uri, experiment=args.experiment,
+                        register=not args.no_register, force=args.force)
+    print(f"logged {args.path} as run {r['run_id']} in {r['tracking_uri']}")
+    print(f"model: {r['model_uri']}" + (f" (registered discrep-pair v{r['version']}"
+                                        f"{', champion' if r.get('champion') else ''})" if r.get("version") else ""))
     return 0
 
 
@@ -119,6 +135,9 @@ def cmd_ui(args) -> int:
     root = artifact_root(uri)
     if root:
         cmd += ["--artifacts-destination", root]
+    if args.host not in LOOPBACK:
+        print(f"warning: binding {args.host} exposes the MLflow UI, which has no authentication, to other "
+              "machines; the default 127.0.0.1 keeps it on this one", file=sys.stderr)
     print(f"MLflow UI for {uri}\nopen http://{args.host}:{args.port}  (Ctrl-C to stop)", flush=True)
     try:
         return subprocess.call(cmd, env=env)
@@ -145,12 +164,26 @@ def build_parser() -> argparse.ArgumentParser:
                                                        "claims join incidents of earlier runs, ids stay stable")
     s.add_argument("--reconcile", metavar="POLICY", help="reconciliation policy for figures.jsonl: a name in "
                    "conf/reconcile/ (conservative, median, latest) or a YAML path (default: conservative)")
+    s.add_argument("--unknown-lang", choices=("warn", "reject"), default="warn",
+                   help="articles not in English: score with a warning (default) or reject")
+    s.add_argument("--max-chars", type=int, default=2_000_000,
+                   help="reject article texts longer than this (default 2,000,000 characters)")
     s.add_argument("--quiet", action="store_true", help="no progress output")
     c = sub.add_parser("compare", help="check one claim against one document")
     c.add_argument("claim")
     c.add_argument("text", help="the document text, or a file path with --file")
     c.add_argument("--file", action="store_true", help="TEXT is a path to read")
     c.add_argument("--model", help="model URI (default: the registered champion)")
+    lm = sub.add_parser("log-model", help="log a locally saved model (tracking.offline_fallback) to MLflow",
+                        description="Log a model folder that `discrep train` saved while the tracking server "
+                                    "was unreachable: its params, metrics and the model, registered as "
+                                    "discrep-pair.")
+    lm.add_argument("path", help="the folder train printed (holds classifier.skops and discrep.json)")
+    lm.add_argument("--tracking-uri", help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI or the "
+                                           "sqlite file in $DISCREP_HOME)")
+    lm.add_argument("--experiment", help="MLflow experiment (default: the one the training run used)")
+    lm.add_argument("--no-register", action="store_true", help="log only, do not register a model version")
+    lm.add_argument("--force", action="store_true", help="log again a folder that was already logged")
     u = sub.add_parser("ui", help="start the MLflow UI on the project's tracking store")
     u.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1: this machine only)")
     u.add_argument("--port", type=int, default=5000)
@@ -172,7 +205,8 @@ def main(argv: list[str] | None = None) -> int:
         p.print_help()
         return 0
     try:
-        return {"score": cmd_score, "compare": cmd_compare, "ui": cmd_ui}[args.command](args)
+        return {"score": cmd_score, "compare": cmd_compare, "ui": cmd_ui,
+                "log-model": cmd_log_model}[args.command](args)
     except DiscrepError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -46,7 +46,7 @@ QUAL_MAP = {q: k for q, k in QUALIFIERS}
 
 NUM_RE = rf"(?:{DIGITS_RE}|{NUMBER_WORDS_RE})"
 QUANTITY_RE = re.compile(
-    rf"(?<![\w.,-])(?:(?P<qual>{QUAL_RE})\s+)?"
+    rf"(?<![\w.,\-−–])(?:(?P<qual>{QUAL_RE})\s+)?"
     rf"(?:between\s+(?P<blo>{NUM_RE})\s+and\s+(?P<bhi>{NUM_RE})(?![\w])"
     rf"|(?P<lo>{DIGITS_RE})\s*(?:-|–|to)\s*(?P<hi>{DIGITS_RE})(?![\w])"
     rf"|(?P<wlo>{_num_word})\s+to\s+(?P<whi>{_num_word})(?![\w])"
@@ -121,7 +121,7 @@ def interval(value: float, qualifier: str) -> tuple[float, float]:
     if qualifier == "about":
         return float(round(value * 0.9)), float(round(value * 1.1))
     if qualifier == "nearly":
-        return float(round(value * 0.9)), value
+        return float(min(round(value * 0.9), value)), value
     return value, value
 
 

@@ -16,6 +16,7 @@ from .cluster import Gazetteer, IncidentClusterer, build_incidents, context_fill
 from .embed import Embedder
 from .extract import ClaimExtractor
 from .independence import statement_key
+from .guard import extract_guarded
 from .pairs import align_incident
 from .reconcile import reconcile_run
 from .types import Article, Claim, ClaimPair, Discrepancy, Incident, Reject, SourcePairScore
@@ -40,9 +41,11 @@ class ScoreResult:
         labels = {}
         for d in self.discrepancies:
             labels[d.label] = labels.get(d.label, 0) + 1
+        n_warn = sum(r.severity == "warning" for r in self.rejects)
         return {"articles": len(self.articles), "claims": len(self.claims), "incidents": len(self.incidents),
                 "discrepancies": len(self.discrepancies), "source_pairs": len(self.source_pairs),
-                "rejects": len(self.rejects), "figures": len(self.figures), "syndicated": len(self.syndication),
+                "rejects": len(self.rejects) - n_warn, "warnings": n_warn, "figures": len(self.figures),
+                "syndicated": len(self.syndication),
                 **{f"label_{k}": v for k, v in sorted(labels.items())}}
 
 
@@ -148,7 +151,8 @@ class DiscrepPipeline:
         return out
 
     def score(self, articles: list[Article], rejects: list[Reject] | None = None, store=None) -> ScoreResult:
-        claims = self.extract(articles)
+        """Score a batch; an article the extractor fails on becomes a reject, not a crash (guard.py)."""
+        articles, claims, notes = extract_guarded(self.extractor, articles)
         vectors = self.embed_claims(claims)
         incidents = self.cluster(claims, vectors, store)
         by_inc: dict[str, list[Claim]] = {}
@@ -162,7 +166,7 @@ class DiscrepPipeline:
                             getattr(self.extractor, "registry", None), getattr(self.extractor, "places_path", None))
         return ScoreResult(articles=list(articles), claims=claims, incidents=incidents,
                            discrepancies=discrepancies, source_pairs=summarise(discrepancies, rec.independence),
-                           rejects=list(rejects or []), figures=rec.figures, grades=rec.grades,
+                           rejects=list(rejects or []) + notes, figures=rec.figures, grades=rec.grades,
                            syndication=rec.syndication, provenance=[rec.independence.provenance(c) for c in claims])
 
 

@@ -1,14 +1,21 @@
-"""Batch scoring into files: read -> score -> write outputs, report and run.json."""
+"""Batch scoring into files: read -> score -> write outputs, report and run.json.
+
+Accounting: every input record is either scored or rejected (``read = scored + rejected`` in
+run.json); warnings are notes on scored records and do not count as rejects. A run where nothing
+could be scored still writes its outputs (rejects.jsonl says why) and :func:`nothing_scored_reason`
+gives the one-line reason the CLI prints before exiting non-zero.
+"""
 from __future__ import annotations
 
 import platform
 import sys
 import time
+from collections import Counter
 from importlib import metadata
 from pathlib import Path
 
-from .ingest import IngestDefaults, read_articles
-from .output import write_json, write_jsonl
+from .ingest import IngestDefaults, count_rejected, read_articles
+from .output import atomic_write, prepare_out_dir, write_json, write_jsonl
 from .pipeline import DiscrepPipeline, ScoreResult
 from .report import render
 
@@ -23,8 +30,19 @@ def package_versions() -> dict[str, str]:
     return out
 
 
+def reject_summary(result: ScoreResult) -> dict:
+    """Counts of input accounting: read = scored + rejected, plus rejects and warnings by code."""
+    n_err, n_warn = count_rejected(result.rejects)
+    errs = Counter(r.code or "other" for r in result.rejects if r.severity != "warning")
+    warns = Counter(r.code or "other" for r in result.rejects if r.severity == "warning")
+    return {"read": len(result.articles) + n_err, "scored": len(result.articles), "rejected": n_err,
+            "warnings": n_warn, "rejected_by_code": dict(errs.most_common()),
+            "warnings_by_code": dict(warns.most_common())}
+
+
 def write_outputs(result: ScoreResult, out: Path, model_uri: str, extra: dict | None = None) -> dict:
-    out.mkdir(parents=True, exist_ok=True)
+    """Every output through a temp file + rename; run.json last, so it marks a finished run."""
+    out = prepare_out_dir(out)
     write_jsonl(out / "claims.jsonl", result.claims)
     write_jsonl(out / "incidents.jsonl", result.incidents)
     write_jsonl(out / "discrepancies.jsonl", result.discrepancies)
@@ -34,14 +52,11 @@ def write_outputs(result: ScoreResult, out: Path, model_uri: str, extra: dict | 
     write_jsonl(out / "grades.jsonl", result.grades)
     write_jsonl(out / "syndication.jsonl", result.syndication)
     write_jsonl(out / "provenance.jsonl", result.provenance)
-    from .output import atomic_write
-
     with atomic_write(out / "report.html") as fh:
         fh.write(render(result, model_uri, figures=[f.to_dict() for f in result.figures]))
     counts = result.counts()
     summary = {"model_uri": model_uri, "counts": counts, "versions": package_versions(),
-               "read": counts["articles"] + counts["rejects"], "scored": counts["articles"],
-               "rejected": counts["rejects"], **(extra or {})}
+               **reject_summary(result), **(extra or {})}
     write_json(out / "run.json", summary)
     return summary
 
@@ -56,11 +71,21 @@ def _conf_dir() -> Path | None:
         return None
 
 
+def nothing_scored_reason(summary: dict) -> str:
+    """Why a run scored nothing, in one line (for the CLI's error message)."""
+    if summary["read"] == 0:
+        return "no input records were found"
+    by = summary.get("rejected_by_code", {})
+    parts = ", ".join(f"{n} {code.replace('_', ' ')}" for code, n in by.items())
+    return f"all {summary['read']} input(s) were rejected ({parts})"
+
+
 def score_files(inputs, out: str | Path, model_uri: str | None = None, defaults: IngestDefaults | None = None,
                 tracking_uri: str | None = None, quiet: bool = False, pipeline: DiscrepPipeline | None = None,
                 incidents: str | Path | None = None, reconcile: str | None = None) -> dict:
-    """``incidents``: an incident store joining earlier runs; ``reconcile``: a policy name in
-    conf/reconcile/ or a YAML path (default: conservative)."""
+    """Read, score and write one batch. The model is loaded only when something can be scored, so
+    a run of unusable inputs reports its rejects rather than a model problem. ``incidents``: an
+    incident store joining earlier runs; ``reconcile``: a policy name in conf/reconcile/ or a YAML path."""
     t0 = time.perf_counter()
     out = Path(out)
     policy = None
@@ -70,23 +95,30 @@ def score_files(inputs, out: str | Path, model_uri: str | None = None, defaults:
         policy = ReconcilePolicy.load(reconcile or "conservative", _conf_dir())  # fails before the model loads
     arts, rejects = read_articles(inputs, defaults)
     if not quiet:
-        print(f"read {len(arts)} articles ({len(rejects)} rejected)", file=sys.stderr)
-    if pipeline is None:
-        from .tracking import configure, load_classifier
+        n_err, n_warn = count_rejected(rejects)
+        print(f"read {len(arts)} articles ({n_err} rejected, {n_warn} warnings)", file=sys.stderr)
+    model_desc = model_uri or "none (nothing to score)"
+    extra: dict = {"inputs": [str(i) for i in inputs]}
+    if arts:
+        if pipeline is None:
+            from .tracking import configure
 
-        if tracking_uri:
-            configure(tracking_uri)
-        pipeline = DiscrepPipeline.from_model(model_uri)
-    if policy is not None:
-        pipeline.reconcile_policy = policy
-    extra = {"inputs": [str(i) for i in inputs], "reconcile_policy": pipeline.reconcile_policy.name}
-    if incidents is None:
-        result = pipeline.score(arts, rejects) if arts else ScoreResult(rejects=rejects)
+            if tracking_uri:
+                configure(tracking_uri)
+            pipeline = DiscrepPipeline.from_model(model_uri)
+        if policy is not None:
+            pipeline.reconcile_policy = policy
+        extra["reconcile_policy"] = pipeline.reconcile_policy.name
+        if incidents is None:
+            result = pipeline.score(arts, rejects)
+        else:
+            from .store import IncidentStore
+
+            with IncidentStore(incidents, embedder=getattr(pipeline.embedder, "model", None)) as store:
+                result = pipeline.score(arts, rejects, store=store)
+                extra.update(incident_store=str(Path(incidents).resolve()), incidents_in_store=len(store))
+        model_desc = getattr(pipeline, "model_uri_", model_uri or "in-memory")
     else:
-        from .store import IncidentStore
-
-        with IncidentStore(incidents, embedder=getattr(pipeline.embedder, "model", None)) as store:
-            result = pipeline.score(arts, rejects, store=store) if arts else ScoreResult(rejects=rejects)
-            extra.update(incident_store=str(Path(incidents).resolve()), incidents_in_store=len(store))
+        result = ScoreResult(rejects=rejects)
     extra["seconds"] = round(time.perf_counter() - t0, 2)
-    return write_outputs(result, out, getattr(pipeline, "model_uri_", model_uri or "in-memory"), extra)
+    return write_outputs(result, out, model_desc, extra)

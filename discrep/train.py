@@ -109,6 +109,16 @@ def run(cfg: DictConfig) -> dict:
     t_start = time.perf_counter()
     work = Path(cfg.paths.work_dir)
     work.mkdir(parents=True, exist_ok=True)
+    # Fail fast: minutes of training must not be lost to a tracking server that is down.
+    offline = False
+    try:
+        tracking.check_reachable(tracking.resolve_tracking_uri(cfg.tracking.uri))
+    except TrackingError as e:
+        if not cfg.tracking.offline_fallback:
+            raise
+        offline = True
+        log.warning("%s", str(e).split(". Start it")[0])
+        log.warning("training anyway (tracking.offline_fallback=true): the model will be saved locally")
     set_hf_cache(work / "cache")
     random.seed(cfg.seed)
     np.random.seed(cfg.seed)
@@ -146,6 +156,8 @@ def run(cfg: DictConfig) -> dict:
     example = _input_example(val_set.pairs[:3])
     result = {"metrics": metrics, "run_name": run_name}
     try:
+        if offline:
+            raise TrackingError("tracking store unreachable at start")
         with tracking.start_run(str(cfg.tracking.experiment), run_name, tags, cfg.tracking.uri) as run:
             tracking.log_params(cfg_dict)
             tracking.log_params({"datasets": {k: f"{k}@{v}" for k, v in hashes.items()}})
@@ -168,11 +180,12 @@ def run(cfg: DictConfig) -> dict:
     except TrackingError:
         if not cfg.tracking.offline_fallback:
             raise
-        out = work / "models" / time.strftime("%Y%m%d-%H%M%S")
-        clf.save(out)
+        out = tracking.save_offline(clf, work / "models" / time.strftime("%Y%m%d-%H%M%S"), cfg_dict, metrics,
+                                    example, run_name)
         log.error("tracking store unreachable: model saved to %s; log it later with "
-                  "`discrep log-model %s`", out, out)
+                  "`discrep log-model %s` (add --tracking-uri URI for another store)", out, out)
         result["model_uri"] = str(out)
+        result["offline"] = True
     result["total_seconds"] = time.perf_counter() - t_start
     _print_summary(result)
     return result
@@ -207,9 +220,17 @@ def _print_summary(result: dict):
 def hydra_main():
     import hydra
 
+    from .errors import DiscrepError
+
     @hydra.main(version_base="1.3", config_path=None, config_name="config")
     def _app(cfg: DictConfig):
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-        return run(cfg)["metrics"].get("selection_metric")
+        try:
+            return run(cfg)["metrics"].get("selection_metric")
+        except DiscrepError as e:  # one clear line and exit 2, not Hydra's traceback dump
+            import sys
+
+            print(f"error: {e}", file=sys.stderr)
+            raise SystemExit(2) from None
 
     _app()

@@ -198,9 +198,15 @@ class SourcePairScore:
 
 @dataclass
 class Reject:
+    """An input that was not scored (``severity="error"``), or a note on one that was scored with
+    something dropped or doubtful (``severity="warning"``). ``code`` is a stable machine-readable
+    kind (see docs/robustness.md)."""
+
     input: str  # file (and line)
     reason: str
     id: str | None = None
+    severity: str = "error"  # error: not scored | warning: scored, see reason
+    code: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
