@@ -560,10 +560,10 @@ class _HTMLText(HTMLParser):
             self._emit("\n\n")
 
     def handle_data(self, data):
+        if self.skip:  # before the title: a <script> nested in <title> must not leak into it
+            return
         if self.in_title:
             self.title += data
-            return
-        if self.skip:
             return
         if self.in_h1:
             self.h1 += data
