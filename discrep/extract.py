@@ -88,7 +88,7 @@ SILENCE_RE = re.compile(
     r"(?:commented|comment|responded|respond|confirmed|confirm|acknowledged|acknowledge|reacted|react|addressed|"
     r"address|said anything|released any|claimed responsibility|claim responsibility|given any)"
     r"|declined\s+to\s+(?:comment|confirm|give|provide|discuss|say|specify)|refused\s+to\s+(?:comment|confirm|say)|"
-    r"made\s+no\s+(?:mention|comment|statement)|did\s+not\s+(?:immediately\s+)?(?:comment|respond|reply|confirm|"
+    r"made\s+no\s+(?:mention|comment|statement)|did\s+not\s+(?:immediately\s+|publicly\s+|officially\s+)?(?:comment|respond|reply|confirm|"
     r"mention|acknowledge|give|claim responsibility)|didn't\s+(?:comment|respond|mention|confirm)|"
     r"gave\s+no\s+(?:figures?|details|casualty figures?|comment|numbers)|offered\s+no\s+(?:comment|figures?|details)|"
     r"(?:remained|remain|stayed|kept)\s+silent|would\s+not\s+(?:comment|confirm|say)|"
@@ -100,8 +100,8 @@ NEG_RE = re.compile(r"\b(?:not|never|denied|denies|deny|refuted|rejected|dismiss
 EVENT_NEG_RE = re.compile(
     r"\b(?:no\s+one|nobody|none)\s+(?:\w+\s+){0,2}?(?:was|were|had\s+been|has\s+been)\s+(?:killed|injured|hurt|wounded)"
     r"|\bno\s+(?:casualties|deaths|victims|injuries|damage|one\s+was\s+hurt)\b"
-    r"|\b(?:not|never|n't)\s+(?:been\s+|be\s+)?(?:hit|struck|targeted|target|damaged|killed|injured|fired|launched|"
-    r"shot\s+down|attacked|shelled|bombed)\b")
+    r"|\b(?:not|never|n't)\s+(?:been\s+|be\s+)?(?:hit|hits|struck|strike|strikes|targeted|targets?|damaged|killed|kill|"
+    r"injured|fired|fire|launched|shot\s+down|attacked|attack|shelled|shell|bombed|bomb)\b")
 HEDGE_RE = re.compile(
     r"\b(?:reportedly|allegedly|purportedly|apparently|unverified|unconfirmed|"
     r"(?:could|can)\s*(?:not|n't)\s+(?:be\s+)?(?:independently\s+)?(?:verify|verified|confirm|confirmed)|"
@@ -147,6 +147,14 @@ _ADVERBIAL_SEG = re.compile(
     r"who [\w\s.'’-]+|which [\w\s.'’-]+|one of [\w\s.'’-]+|the (?:head|chief|leader|deputy|spokesman|spokeswoman)\b[\w\s.'’-]*|"
     r"a (?:spokesman|spokeswoman|spokesperson)\b[\w\s.'’-]*|the [\w\s'’-]+'s [\w\s-]+)$", re.I)
 
+_NAME = re.compile(r"^(?:[A-Z][\w'’.-]*\s+){1,3}[A-Z][\w'’-]+$")
+_PREP_SEG = re.compile(r"^(?:in|on|at|for|across|near|after|before|during|under|over|with|from|by|as|since|amid|"
+                       r"despite|following|outside|inside|to|into|along|around|within|speaking|visiting|addressing)\b",
+                       re.I)
+_ADVERB_SEG = re.compile(r"^(?:meanwhile|however|though|nevertheless|nonetheless|too|also|in turn|for (?:its|their|his|"
+                         r"her|our) part|later|earlier|separately|instead|again|then|so far|in response|at the time|"
+                         r"moreover|furthermore|still|yet|indeed|in addition|as a result)$", re.I)
+
 # ---------------------------------------------------------------- events and units
 EVENTS = [
     ("killed", r"killed|killing|kills|kill|dead|died|dies|deaths?|death toll|lives|fatalities|fatally|perished|slain|"
@@ -178,10 +186,18 @@ UNITS = {
     "trucks": "vehicles", "tanks": "vehicles",
     "targets": "targets", "aircraft": "aircraft", "jets": "aircraft", "bombs": "bombs", "bomb": "bombs",
 }
-UNIT_FAMILY = {"people": "people", "civilians": "people", "children": "people", "soldiers": "people",
-               "missiles": "munitions", "rockets": "munitions", "drones": "munitions", "shells": "munitions",
-               "bombs": "munitions", "aircraft": "munitions", "buildings": "property", "homes": "property",
-               "vehicles": "property", "targets": "targets"}
+# Units that count the same things: figures are compared only within a family. "25 civilians" and
+# "25 people" are one count; "5 children" is a part of "25 people", not a rival figure; drones are not
+# missiles (reporters do mix up rockets and missiles).
+UNIT_FAMILY = {"people": "people", "civilians": "people", "children": "children", "soldiers": "soldiers",
+               "missiles": "missiles", "rockets": "missiles", "drones": "drones", "shells": "shells",
+               "bombs": "bombs", "aircraft": "aircraft", "buildings": "property", "homes": "property",
+               "vehicles": "vehicles", "targets": "targets"}
+# coarser grouping the extractor itself uses to decide which events a unit can take
+_KIND = {"people": "people", "civilians": "people", "children": "people", "soldiers": "people",
+         "missiles": "munitions", "rockets": "munitions", "drones": "munitions", "shells": "munitions",
+         "bombs": "munitions", "aircraft": "munitions", "buildings": "property", "homes": "property",
+         "vehicles": "property", "targets": "targets"}
 _UNIT_STOP = {"of", "in", "on", "at", "by", "and", "from", "were", "was", "had", "have", "has", "who", "which",
               "that", "to", "as", "with", "after", "when", "while", "but", "or", "are", "is", "been", "be"}
 SKIP_AFTER = re.compile(r"^\s*-?\s*(?:%|percent|per cent|km|kilomet|miles?|metres|meters|a\.m|p\.m|o'clock|hours?|"
@@ -198,7 +214,7 @@ _TOLL_RE = re.compile(r"\b(?:(?P<toll>death\s+toll|toll)|number\s+of\s+(?:the\s+
                       r"\s+(?:to\s+|at\s+)?$", re.I)
 _ANTECEDENT = re.compile(r"(?:\bincluding|\bamong\s+them|\bof\s+whom|\bamong\s+whom)\s+$", re.I)
 _OF_THEM = re.compile(r"^\s+of\s+(?:them|which|whom|those|these)\b", re.I)
-_PARTITIVE = re.compile(r"^\s+of\s+(?:the|its|their|those|these)\s+(?:[\w-]+\s+){0,2}?([\w-]+)", re.I)
+_PARTITIVE = re.compile(r"^\s+of\s+(?:the|its|their|those|these)\s+((?:[\w-]+\s+){0,3}[\w-]+)", re.I)
 
 # ---------------------------------------------------------------- places in context
 _ACTOR_AFTER = re.compile(
@@ -214,7 +230,7 @@ _ORIGIN_BEFORE = re.compile(r"\b(?:fired|launched|shot|sent|flown|coming|came|fl
                             r"(?:\w+\s+){0,2}?from\s+(?:the\s+)?$", re.I)
 _POSSESSIVE_PLACE = re.compile(r"^['’]s\s+(?:[\w-]+\s+){0,2}?(?:city|cities|capital|regions?|territory|soil|airspace|"
                                r"infrastructure|towns?|villages?|ports?|border|oblast|province|districts?|coast|"
-                               r"energy|[A-Z][\w-]+)\b")
+                               r"energy)\b")
 _REFERENCE = re.compile(r"\b(?:in\s+response\s+to|in\s+retaliation\s+for|retaliation\s+for|(?:a|an|one|two|three|four|"
                         r"five|six|seven|\d+)\s+days?\s+(?:after|before)\s+\w)")
 _SETTING = re.compile(r"^(?:speaking|visiting|addressing|talking|writing|interviewed|appearing)\b[^,]*,", re.I)
@@ -472,9 +488,12 @@ class ClaimExtractor:
                 continue
             if i == len(segs) - 1 and re.match(r"^(?:which|who)\b", seg, re.I):
                 continue  # "the ministry, which said": the antecedent speaks
-            if i > 0 and re.match(r"^(?:the|a|an)\s", seg, re.I) and self.registry.lookup(
-                    _TAIL.sub("", _LEAD.sub("", segs[i - 1].strip())).strip(" ,")):
-                continue  # "Serhiy Popko, the head of the administration, said": the name
+            if i > 0 and re.match(r"^(?:the|a|an)\s", seg, re.I):
+                prev = _TAIL.sub("", _LEAD.sub("", segs[i - 1].strip())).strip(" ,")
+                if self.registry.lookup(prev) or (_NAME.match(prev) and not _PREP_SEG.match(prev)):
+                    continue  # "Serhiy Popko, the head of the administration, said": the name speaks
+            if _PREP_SEG.match(seg) or _ADVERB_SEG.match(seg):
+                continue  # "In Kharkiv, the governor said", "X, meanwhile, said"
             found = self._resolve_phrase(seg, state)
             if found:
                 return found
@@ -574,7 +593,8 @@ class ClaimExtractor:
                              (lead and m.end <= lead.end() and speaker is not None and speaker.verb and
                               speaker.span[0] > lead.end()))
             if is_speech:
-                speech = speech or d
+                if not (setting and m.end <= setting.end()):
+                    speech = speech or d
                 continue
             if m.text.lower().endswith(("'s", "’s")) and possessive is None:
                 possessive = (d, m.end)  # "Tuesday's attack followed a barrage on Friday": Friday is asserted
@@ -609,9 +629,10 @@ class ClaimExtractor:
         inside: list[str] = []
         for h in g.find(text, toks):
             name = g.normalise(h.name)
-            if any(s <= h.start and h.end <= e for s, e in spans) or self.registry.metonym(text[h.start:h.end]) and \
-                    speaker is not None and speaker.span[0] <= h.start < speaker.span[1] + 40 and \
-                    speaker.mention.lower().startswith(text[h.start:h.end].lower()):
+            if speaker is not None and speaker.span[0] <= h.start < speaker.span[1] and \
+                    self.registry.metonym(speaker.mention.split(" and ")[0]):
+                continue  # "Moscow denied …": a speaker, not a place
+            if any(s <= h.start and h.end <= e for s, e in spans):
                 if name not in inside:
                     inside.append(name)
                 continue
@@ -682,8 +703,8 @@ class ClaimExtractor:
                     unit = UNITS[nxt.group(1).lower()]
                 elif prev is not None:
                     unit = prev.unit
-            elif part and part.group(1).lower() in UNITS:
-                unit = UNITS[part.group(1).lower()]
+            elif part and any(w.lower() in UNITS for w in part.group(1).split()):
+                unit = next(UNITS[w.lower()] for w in part.group(1).split() if w.lower() in UNITS)
             elif part:
                 continue  # "one of the targets", "one of the deadliest"
             else:
@@ -710,7 +731,8 @@ class ClaimExtractor:
             if event is None and prev is not None and _ANTECEDENT.search(head):
                 event, close = prev.event, True
             if event is None:
-                event, close = self._event_for(text, nm.start, nm.end, hits, unit)
+                total = bool(re.search(r"\bof\s+(?:the|its|their)\s+$", head, re.I))
+                event, close = self._event_for(text, nm.start, nm.end, hits, unit, total)
                 if of_them and prev is not None and (event is None or not close):
                     event, close = prev.event, True
             if unit is None and prev is not None and re.search(r"\band\s+$", head) and event in ("shot_down", "launched"):
@@ -721,8 +743,8 @@ class ClaimExtractor:
                 unit = "people"
             if unit is None and event is None:
                 continue
-            if event is None and nm.qualifier == "exact" and nm.text.lower() in ("one", "a"):
-                continue
+            if nm.qualifier == "exact" and nm.text.lower() in ("one", "a") and (event is None or unit is None):
+                continue  # "one span of the bridge", "one of them": not a count worth comparing
             if event == "other":
                 event = None
             out.append(Quantity(value=nm.value, low=nm.low, high=nm.high, unit=unit, event=event, text=nm.text,
@@ -730,12 +752,13 @@ class ClaimExtractor:
         return out
 
     @staticmethod
-    def _event_for(text: str, start: int, end: int, hits, unit: str | None) -> tuple[str | None, bool]:
+    def _event_for(text: str, start: int, end: int, hits, unit: str | None, total: bool = False
+                   ) -> tuple[str | None, bool]:
         """Event a figure counts and whether it was found close to it: a verb just before the figure
         ("killing two"), else the clause's predicate after it ("17 rockets launched from X had been
         intercepted": the finite verb, not the participle), else a bare participle right after it
         ("110 injured"), else any event shortly before."""
-        family = UNIT_FAMILY.get(unit or "")
+        family = _KIND.get(unit or "")
 
         def adjust(name: str, s: int, e: int) -> str | None:
             word = text[s:e].lower()
@@ -776,6 +799,8 @@ class ClaimExtractor:
                 break
             if bare is None and len(gap_text.split()) <= 4:
                 bare = (s, e, n)
+        if total and bare is not None:  # "seven of the ten missiles fired had been shot down": ten were fired
+            return adjust(bare[2], bare[0], bare[1]), True
         if finite is not None:
             return adjust(finite[2], finite[0], finite[1]), True
         if bare is not None:

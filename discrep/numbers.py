@@ -151,6 +151,8 @@ def find_numbers(text: str) -> list[NumberMatch]:
     for m in QUANTITY_RE.finditer(low):
         qual = QUAL_MAP.get((m.group("qual") or "").lower(), "exact") if m.group("qual") else "exact"
         if m.group("vague"):
+            if m.group("vague") == "many" and re.search(r"\b(?:how|so|too|as|not|very)\s+$", low[:m.start()]):
+                continue  # "how many of the missiles": a question, not a count
             lo, hi, best = VAGUE[m.group("vague").lower()]
             if qual in ("more_than", "at_least"):
                 hi = math.inf
