@@ -222,12 +222,13 @@ _ACTOR_AFTER = re.compile(
     r"for its part,?|,))*\s+(?:fired|launched|struck|shelled|attacked|used|sent|carried|conducted|thrown|threw|"
     r"denied|denies|deny|said|says|say|claims?|claimed|accused|accuses|insists?|insisted|responded|retaliated|"
     r"targets?|targeted|continues?|continued|is\s+using|began|started|invaded|blamed|warned|vowed|promised|rejected|"
-    r"dismissed|stepped\s+up|intensified|launches|fires|uses|strikes|hits|sent|wants|will|would|must|and\s+its)\b",
+    r"dismissed|stepped\s+up|intensified|launches|fires|uses|strikes|hits|sent|wants|will|would|must|and\s+its|"
+    r"regime|government|leadership|authorities|forces|troops|army|military|officials)\b",
     re.I)
 _ACTOR_BEFORE = re.compile(r"(?:\baccused|\baccusing|\bblamed|\bblaming|\burged|\bby|\bwith|\ballies\s+of|"
-                           r"\bsupport\s+for|\bhelp\s+from|\bborder\s+with)\s+$", re.I)
+                           r"\bsupport\s+for|\bhelp\s+from|\bborder\s+with)\s+(?:the\s+)?$", re.I)
 _ORIGIN_BEFORE = re.compile(r"\b(?:fired|launched|shot|sent|flown|coming|came|flew|taken|deported|evacuated)\s+"
-                            r"(?:\w+\s+){0,2}?from\s+(?:the\s+)?$", re.I)
+                            r"(?:\w+\s+){0,4}?from\s+(?:the\s+)?$", re.I)
 _POSSESSIVE_PLACE = re.compile(r"^['’]s\s+(?:[\w-]+\s+){0,2}?(?:city|cities|capital|regions?|territory|soil|airspace|"
                                r"infrastructure|towns?|villages?|ports?|border|oblast|province|districts?|coast|"
                                r"energy)\b")
@@ -236,7 +237,7 @@ _REFERENCE = re.compile(r"\b(?:in\s+response\s+to|in\s+retaliation\s+for|retalia
 _SETTING = re.compile(r"^(?:speaking|visiting|addressing|talking|writing|interviewed|appearing)\b[^,]*,", re.I)
 _FRONTED_IN = re.compile(r"^(?:in|across|near|outside|over)\s+(?:the\s+)?[^,]{1,60},", re.I)
 _COUNTRY_ANAPHOR = re.compile(r"\b(?:across\s+the\s+country|nationwide|the\s+country(?:['’]s)?|countrywide)\b")
-_CAPITAL_ANAPHOR = re.compile(r"(?<![\w'’] )\bthe\s+capital\b")
+_CAPITAL_ANAPHOR = re.compile(r"\bthe\s+capital\b(?!\s+of\b)")  # "the capital of the region" is not Kyiv
 _PLACE_ANAPHOR = re.compile(r"\b(?:the\s+(?:city|region|town|village|area|capital|oblast|province)|there)\b")
 _GENERIC = re.compile(r"\b(?:repeatedly|repeated|regularly|routinely|frequently|often|typically|intermittent(?:ly)?|"
                       r"almost\s+(?:daily|every\s+day)|every\s+day|has\s+long|for\s+(?:months|years)|"
@@ -279,6 +280,7 @@ class _ArticleState:
     last_speaker: str | None = None
     anchor: date | None = None
     topic_places: list[str] = field(default_factory=list)
+    last_quote: bool = False  # the last sentence quoted its speaker
 
     def mentioned(self, sid: str, registry: SourceRegistry):
         s = registry.get(sid)
@@ -399,6 +401,10 @@ class ClaimExtractor:
         quantities = self._quantities(text, dates, hits)
         events = [name for name, _ in EVENTS if any(h[2] == name for h in hits)]
         places = self._places(text, low, toks, mentions, speaker, main_date_end, state, digression, generic)
+        if speaker is None and silence is None and state.last_speaker and re.match(r"^[“\"]", text) and \
+                re.search(r"[”\"]\W*$", text) and state.last_quote:
+            speaker = _Speaker(state.last_speaker, "", (0, 0), None)  # "“And we will continue,” …" goes on quoting
+        state.last_quote = bool(re.search(r"[“”\"]", text)) and speaker is not None
         if speaker is not None:
             state.last_speaker = speaker.sid
         if not force and not (self.keep_background or quantities or silence or speaker is not None or events
@@ -508,13 +514,16 @@ class ClaimExtractor:
         m = ACCORDING_RE.search(masked)
         if m:
             rest = text[m.end():]
-            end = re.search(r"[,.;:—]|\s(?:said|who|which|that|on|in|after|before|as)\s", rest)
-            phrase = rest[: end.start()] if end else rest
-            if not re.match(r"^(?:preliminary|initial|early|official|unofficial|local)?\s*(?:reports?|data|figures|"
-                            r"information|estimates?|results)\b", phrase.strip(), re.I):
+            full = re.search(r"[,.;:—]|$", rest)
+            short = re.search(r"[,.;:—]|\s(?:said|who|which|that|on|in|after|before|as)\s", rest)
+            for phrase in dict.fromkeys((rest[: full.start()], rest[: short.start()] if short else rest)):
+                if re.match(r"^(?:preliminary|initial|early|official|unofficial|local)?\s*(?:reports?|data|figures|"
+                            r"information|estimates?|results)\b", phrase.strip(), re.I) or len(phrase.split()) > 12:
+                    continue
                 found = self._resolve_phrase(phrase, state)
-                if found:
-                    cands.append(_Speaker(found[0], found[1], (m.start(), m.end() + len(phrase)), None))
+                if found and (self.registry.lookup(found[1]) or self.registry.find(found[1]) or phrase is not rest):
+                    cands.append(_Speaker(found[0], found[1], _span_of(text, found[1], len(text)), None))
+                    break
         for v in SAY_RE.finditer(masked):
             if silence and silence.start() <= v.start() <= silence.end():
                 continue
@@ -535,9 +544,10 @@ class ClaimExtractor:
                 continue
             if word == "showed":
                 continue
-            seg = re.split(r"[,;]", masked[max(0, v.start() - 200):v.start()])[-1]
-            if re.match(r"\s*(?:(?:a|an|one|two|three|\d+)\s+(?:days?|weeks?|hours?)\s+)?(?:after|before|when|as|while|"
-                        r"since|because|although|though|if|until|once)\b", seg, re.I):
+            seg = re.split(r"[,;“”\"]|\sthat\s", masked[max(0, v.start() - 200):v.start()])[-1]
+            if re.search(r"(?:^\s*|\b(?:a|an|one|two|three|\d+)\s+(?:days?|weeks?|hours?)\s+|\s)(?:after|before|when|while|"
+                        r"since|because|although|though|if|until|once)\s", seg, re.I) or \
+                    re.match(r"\s*as\s", seg, re.I):
                 continue  # "a day after Putin promised ...": a clause about another event
             found = self._subject_before(text, masked, v.start(), state)
             if found is None and re.search(r"[,”\"]\s*$", left):
@@ -584,14 +594,14 @@ class ClaimExtractor:
                     vague = True
                 continue
             d = resolve(m, published, state.anchor)
-            if d is None:
-                continue
+            if d is None or (published is not None and m.kind == "anchor" and d > published):
+                continue  # "the very next day" counted from the wrong day would land in the future
             left = low[max(0, m.start - 90):m.start]
             is_speech = bool(_SPEECH_TAIL.search(left) or _SPEECH_NOUN.search(left) or
                              (_SPEECH_NOUN_AFTER.match(text[m.end:]) and re.search(r"\ban?\s+$", left, re.I)) or
                              (setting and m.end <= setting.end()) or
                              (lead and m.end <= lead.end() and speaker is not None and speaker.verb and
-                              speaker.span[0] > lead.end()))
+                              speaker.span[0] >= lead.end()))
             if is_speech:
                 if not (setting and m.end <= setting.end()):
                     speech = speech or d
@@ -612,6 +622,8 @@ class ClaimExtractor:
         if generic:
             return None, False, 0
         if speech is not None and (state.anchor is None or speech < state.anchor):
+            if state.anchor is None:
+                state.anchor = speech  # "…, officials said on Jan. 2": the best guess of the story's day
             return speech, False, 0
         return state.anchor, False, 0
 
@@ -643,7 +655,7 @@ class ClaimExtractor:
                     continue
                 if metonymic and after[:1] in ("'", "’") and not _POSSESSIVE_PLACE.match(after):
                     continue
-                if _ORIGIN_BEFORE.search(before) or re.search(r"\bborder\s+with\s+$", before, re.I):
+                if _ORIGIN_BEFORE.search(before) or re.search(r"\bborder\s+with\s+(?:the\s+)?$", before, re.I):
                     continue
             elif _ORIGIN_BEFORE.search(text[max(0, h.start - 60):h.start]):
                 continue
@@ -673,6 +685,9 @@ class ClaimExtractor:
                     text.find(n) < fronted.end() for n in places if text.find(n) >= 0)):
                 state.topic_places = [n for n in places if g.within(n) not in places]
             return places
+        if inside and speaker is not None and _PLACE_ANAPHOR.search(low) and \
+                re.search(r"\b(?:governor|mayor|administration|regional|city)\b", speaker.mention, re.I):
+            return g.drop_containers(inside)  # "Kharkiv Governor …: at least one killed in the region"
         if not digression and (not generic or _PLACE_ANAPHOR.search(low)) and state.topic_places:
             return list(state.topic_places)
         if inside and not generic:
@@ -771,11 +786,14 @@ class ClaimExtractor:
                     return None
             elif family in ("people",) and name in ("launched", "shot_down", "damaged", "attack"):
                 return None  # "9,000 children would be sent", "struck a meeting of commanders"
-            elif family == "property" and name in ("launched", "shot_down", "killed", "injured"):
-                return None
+            elif family == "property":
+                if name == "attack":
+                    return "damaged"  # "drones struck several apartment buildings"
+                if name in ("launched", "shot_down", "killed", "injured"):
+                    return None
             return None if name == "attack" else name
 
-        before = [(s, e, n) for s, e, n in hits if e <= start and n != "attack"]
+        before = [(s, e, n) for s, e, n in hits if e <= start and (n != "attack" or family == "property")]
         after = [(s, e, n) for s, e, n in hits if s >= end]
         if before:
             s, e, n = before[-1]
@@ -792,7 +810,7 @@ class ClaimExtractor:
             if len(gap_text.split()) > 12 or re.search(r"[;:]|\b(?:and|but)\s+\w+\s+(?:\w+\s+)?\d", gap_text) or \
                     re.search(r"\d", gap_text) or re.search(r"\b(?:when|after|as|because|while)\b", gap_text):
                 break
-            if n == "attack" and family != "munitions":
+            if n == "attack" and family not in ("munitions", "property"):
                 continue
             if _FINITE_BEFORE.search(text[:s]) or re.search(r"\b(?:were|was|are|is)\s+among\s+the\s+$", text[:s]):
                 finite = finite or (s, e, n)
