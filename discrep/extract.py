@@ -72,8 +72,8 @@ SAY_VERBS = (r"said|says|say|saying|told|tells|tell|stated|states|reported|repor
              r"announced|announces|wrote|writes|added|adds|adding|confirmed|confirms|denied|denies|deny|declared|"
              r"declares|warned|warns|insisted|insists|asserted|asserts|noted|notes|posted|tweeted|estimated|"
              r"estimates|explained|alleged|alleges|acknowledged|admitted|described|describes|accused|accuses|urged|"
-             r"urges|promised|vowed|condemned|rejected|dismissed|refuted|suggested|called|calls|"
-             r"went on to (?:say|assert|claim|add|state)|put the (?:death )?toll|put the number of \w+|counted|"
+             r"urges|promised|vowed|condemned|rejected|dismissed|refuted|suggested|called|calls|blamed|blames|"
+             r"went on to (?:say|assert|claim|add|state)|put the (?:\w+\s+)?(?:death\s+)?toll|put the number of \w+|counted|"
              r"recorded|registered|informed|quoted|cited|showed")
 SAY_RE = re.compile(rf"(?<![\w-])(?:{SAY_VERBS})(?![\w-])")
 DENY_VERBS = {"denied", "denies", "deny", "rejected", "dismissed", "refuted"}
@@ -89,7 +89,7 @@ SILENCE_RE = re.compile(
     r"address|said anything|released any|claimed responsibility|claim responsibility|given any)"
     r"|declined\s+to\s+(?:comment|confirm|give|provide|discuss|say|specify)|refused\s+to\s+(?:comment|confirm|say)|"
     r"made\s+no\s+(?:mention|comment|statement)|did\s+not\s+(?:immediately\s+|publicly\s+|officially\s+)?(?:comment|respond|reply|confirm|"
-    r"mention|acknowledge|give|claim responsibility)|didn't\s+(?:comment|respond|mention|confirm)|"
+    r"mention|acknowledge|give|claim)|didn't\s+(?:comment|respond|mention|confirm|claim)|"
     r"gave\s+no\s+(?:figures?|details|casualty figures?|comment|numbers)|offered\s+no\s+(?:comment|figures?|details)|"
     r"(?:remained|remain|stayed|kept)\s+silent|would\s+not\s+(?:comment|confirm|say)|"
     r"no\s+(?:immediate\s+)?comment\s+from|not\s+(?:yet\s+)?available\s+for\s+comment|could\s+not\s+be\s+reached\s+for\s+comment)")
@@ -218,7 +218,8 @@ _PARTITIVE = re.compile(r"^\s+of\s+(?:the|its|their|those|these)\s+((?:[\w-]+\s+
 
 # ---------------------------------------------------------------- places in context
 _ACTOR_AFTER = re.compile(
-    r"^(?:\s+(?:has|had|have|would|will|could|also|then|again|repeatedly|now|later|reportedly|allegedly|itself|"
+    r"^\s+(?:has|had|have|would|will|could|must|should|may)\s+(?!been\b)(?:\w+ly\s+)?(?!been\b)\w+"
+    r"|^(?:\s+(?:has|had|have|would|will|could|also|then|again|repeatedly|now|later|reportedly|allegedly|itself|"
     r"for its part,?|,))*\s+(?:fired|launched|struck|shelled|attacked|used|sent|carried|conducted|thrown|threw|"
     r"denied|denies|deny|said|says|say|claims?|claimed|accused|accuses|insists?|insisted|responded|retaliated|"
     r"targets?|targeted|continues?|continued|is\s+using|began|started|invaded|blamed|warned|vowed|promised|rejected|"
@@ -231,11 +232,12 @@ _ORIGIN_BEFORE = re.compile(r"\b(?:fired|launched|shot|sent|flown|coming|came|fl
                             r"(?:\w+\s+){0,4}?from\s+(?:the\s+)?$", re.I)
 _POSSESSIVE_PLACE = re.compile(r"^['’]s\s+(?:[\w-]+\s+){0,2}?(?:city|cities|capital|regions?|territory|soil|airspace|"
                                r"infrastructure|towns?|villages?|ports?|border|oblast|province|districts?|coast|"
-                               r"energy)\b")
+                               r"energy|power|grid|electricity|cities|skies|heartland)\b")
 _REFERENCE = re.compile(r"\b(?:in\s+response\s+to|in\s+retaliation\s+for|retaliation\s+for|(?:a|an|one|two|three|four|"
                         r"five|six|seven|\d+)\s+days?\s+(?:after|before)\s+\w)")
 _SETTING = re.compile(r"^(?:speaking|visiting|addressing|talking|writing|interviewed|appearing)\b[^,]*,", re.I)
-_FRONTED_IN = re.compile(r"^(?:in|across|near|outside|over)\s+(?:the\s+)?[^,]{1,60},", re.I)
+_FRONTED_IN = re.compile(r"^(?:(?:in|across|near|outside|over)\s+(?:the\s+)?[^,]{1,60}|elsewhere|separately|"
+                         r"in other news|meanwhile,\s+in\s+[^,]{1,40}),", re.I)
 _COUNTRY_ANAPHOR = re.compile(r"\b(?:across\s+the\s+country|nationwide|the\s+country(?:['’]s)?|countrywide)\b")
 _CAPITAL_ANAPHOR = re.compile(r"\bthe\s+capital\b(?!\s+of\b)")  # "the capital of the region" is not Kyiv
 _PLACE_ANAPHOR = re.compile(r"\b(?:the\s+(?:city|region|town|village|area|capital|oblast|province)|there)\b")
@@ -557,6 +559,8 @@ class ClaimExtractor:
                     found = self._resolve_phrase(after.group(1), state)
             if found:
                 sp = _span_of(text, found[1], v.start() if found[1] in text[:v.start()] else len(text))
+                if sp[1] <= v.start() and "," in text[sp[1]:v.start()]:
+                    sp = (sp[0], v.start())  # "Denis Pushilin, the head of the Donetsk region, said": all his
                 cands.append(_Speaker(found[0], found[1], sp, word))
                 break
         if not cands:
@@ -681,8 +685,9 @@ class ClaimExtractor:
             narrower = state.topic_places and (all(g.is_country(n) for n in places) and all(
                 g.country_of(t) in places for t in state.topic_places) or all(
                 g.within(n) in state.topic_places for n in places))
-            if not digression and not generic and not narrower and not (fronted and all(
-                    text.find(n) < fronted.end() for n in places if text.find(n) >= 0)):
+            aside = bool(fronted) and (bool(re.match(r"(?:elsewhere|separately|in other news|meanwhile)\b", text, re.I))
+                                       or all(text.find(n) < fronted.end() for n in places if text.find(n) >= 0))
+            if not digression and not generic and not narrower and not aside:
                 state.topic_places = [n for n in places if g.within(n) not in places]
             return places
         if inside and speaker is not None and _PLACE_ANAPHOR.search(low) and \
@@ -750,8 +755,10 @@ class ClaimExtractor:
                 event, close = self._event_for(text, nm.start, nm.end, hits, unit, total)
                 if of_them and prev is not None and (event is None or not close):
                     event, close = prev.event, True
-            if unit is None and prev is not None and re.search(r"\band\s+$", head) and event in ("shot_down", "launched"):
-                unit = prev.unit
+            if unit is None and prev is not None and prev.unit and (
+                    re.search(r"\band\s+$", head) and event in ("shot_down", "launched") or
+                    re.match(r"\s+(?:more|others|further)\b", tail)):
+                unit = prev.unit  # "four rockets had hit, while two more had been shot down"
             if unit is None and not close:
                 continue
             if unit is None and event in ("killed", "injured"):

@@ -47,7 +47,7 @@ QUALIFIERS = [
 ]
 
 _num_word = "|".join(sorted(list(UNITS_WORDS) + list(TENS_WORDS), key=len, reverse=True))
-NUMBER_WORDS_RE = (rf"(?:half\sa\sdozen|(?:a|one|{_num_word})(?:[\s-](?:{_num_word}))?"
+NUMBER_WORDS_RE = (rf"(?:half\sa\s(?:dozen|hundred|thousand|million)|(?:a|one|{_num_word})(?:[\s-](?:{_num_word}))?"
                    rf"(?:\s(?:hundred|thousand|million|dozen))?(?:\s(?:and\s)?(?:{_num_word})(?:[\s-](?:{_num_word}))?)?)")
 DIGITS_RE = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s(?:thousand|million))?"
 VAGUE_RE = "|".join(re.escape(k) for k in sorted(VAGUE, key=len, reverse=True))
@@ -74,8 +74,9 @@ def words_to_number(s: str) -> float | None:
     s = s.strip().lower().replace("–", "-")
     if not s:
         return None
-    if s == "half a dozen":
-        return 6.0
+    if s.startswith("half a "):
+        scale = {"dozen": 12, "hundred": 100, "thousand": 1000, "million": 1_000_000}.get(s[7:])
+        return scale / 2 if scale else None
     m = re.fullmatch(r"([\d,]+(?:\.\d+)?)(?:\s(thousand|million))?", s)
     if m:
         try:
