@@ -49,22 +49,24 @@ class PhraseIndex:
         toks = tokens(text) if toks is None else toks
         out = []
         i, n = 0, len(toks)
-        # a phrase never spans punctuation: "Kyiv, Mayor Vitali Klitschko" is not "Kyiv Mayor Vitali Klitschko"
-        run = [1] * n
-        for j in range(n - 2, -1, -1):
-            gap = text[toks[j][1]:toks[j + 1][0]]
-            if gap and gap.isspace():
-                run[j] = run[j + 1] + 1
+        first = self.first
         while i < n:
             t = toks[i][2]
-            longest = self.first.get(t)
+            longest = first.get(t)
             if longest is None and t.endswith("'s"):
-                longest = self.first.get(t[:-2])
+                longest = first.get(t[:-2])
             if longest is None:
                 i += 1
                 continue
+            # a phrase never spans punctuation: "Kyiv, Mayor Vitali Klitschko" is not "Kyiv Mayor Vitali Klitschko"
+            run = 1
+            while run < longest and i + run < n:
+                gap = text[toks[i + run - 1][1]:toks[i + run][0]]
+                if not gap or not gap.isspace():
+                    break
+                run += 1
             hit = None
-            for k in range(min(longest, run[i]), 0, -1):
+            for k in range(run, 0, -1):
                 words = [w for _, _, w in toks[i:i + k]]
                 key = " ".join(words)
                 v = self.map.get(key)
