@@ -2,7 +2,7 @@
 
     python experiments/eval_claims.py                     # every gold file, one table each + all
     python experiments/eval_claims.py --errors date       # also list the date mistakes
-    python experiments/eval_claims.py --files claims_heldout.jsonl
+    python experiments/eval_claims.py --files claims_heldout.jsonl claims_heldout2.jsonl
 
 Gold: ``data/gold/claims.jsonl`` (the bundled articles of ``data/examples``, read with the ingest
 readers) and every self-contained ``data/gold/claims_*.jsonl`` (lines carry their article's outlet
