@@ -808,7 +808,8 @@ class ClaimExtractor:
             if len(gap_text.split()) <= 4 and not BARRIER.search(gap_text) and not re.search(r"\d", gap_text):
                 return adjust(n, s, e), True
         # "shelled Shebekino with more than 40 rounds": the shelling fired them
-        shell = re.search(r"\b(?:shelled|struck|attacked|hit|targeted)\b[^,;.]{0,80}\bwith\s+(?:\S+\s+){0,2}$", text[:start])
+        shell = re.search(r"\b(?:shelled|struck|attacked|hit|targeted)\b[^,;.]{0,80}\bwith\s+(?:\S+\s+){0,2}$",
+                          text[max(0, start - 140):start])
         if shell and family == "munitions":
             return "launched", True
         finite, bare = None, None
@@ -819,7 +820,8 @@ class ClaimExtractor:
                 break
             if n == "attack" and family not in ("munitions", "property"):
                 continue
-            if _FINITE_BEFORE.search(text[:s]) or re.search(r"\b(?:were|was|are|is)\s+among\s+the\s+$", text[:s]):
+            left = text[max(0, s - 40):s]
+            if _FINITE_BEFORE.search(left) or re.search(r"\b(?:were|was|are|is)\s+among\s+the\s+$", left):
                 finite = finite or (s, e, n)
                 break
             if bare is None and len(gap_text.split()) <= 4:
