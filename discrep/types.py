@@ -96,6 +96,7 @@ class Claim:
     topic: str | None = None
     relayed_by: str | None = None  # the outlet that relays the speaker
     incident_id: str | None = None
+    source_text: str | None = None  # the speaker as written in the sentence ("he", "the ministry"); None: the outlet
 
     def to_dict(self) -> dict[str, Any]:
         return {
