@@ -48,8 +48,9 @@ font-size:12px;margin:2px 4px 2px 0;background:#f8f9fb}.chip i{color:#6b7684;fon
 .row{display:flex;gap:28px;flex-wrap:wrap;align-items:flex-start}
 .matrix td.cell{min-width:38px;height:28px;text-align:center;font-weight:700;color:#fff;font-size:12px;
 vertical-align:middle;padding:2px 4px}
-.matrix th.rowh{white-space:nowrap}.matrix th.colh{font-size:11px;min-width:58px;max-width:84px;overflow-wrap:anywhere;
-text-align:center;vertical-align:bottom;font-weight:600}
+.matrix th.rowh{white-space:nowrap}.matrix th.rowh small{color:#6b7684;font-weight:400;margin-left:6px}
+.matrix th.colh{font-size:11px;writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap;
+text-align:left;vertical-align:middle;padding:6px 3px;font-weight:600}
 td.contradict,.contradict-bg{background:#c0392b}td.agree{background:#2e8b57}
 td.unreported{background:#aab3bf}td.mixed{background:#e67e22}td.none{background:#f0f2f5;color:#aab!important}
 td.self{background:#fff}
@@ -333,10 +334,11 @@ def matrix(v: IncidentView, ctx: _Ctx) -> str:
             pair[(d.source_a, d.source_b)][d.label] += 1
             pair[(d.source_b, d.source_a)][d.label] += 1
     h = ["<table class='matrix' aria-label='source by source matrix'><tr><th></th>"]
-    h += [f"<th class='colh' title='{esc(ctx.name(s))}'>{esc(short(ctx.name(s)))}</th>" for s in srcs]
+    h += [f"<th class='colh' title='{esc(ctx.name(s))}'>{esc(short(ctx.name(s), 24))}</th>" for s in srcs]
     h.append("</tr>")
     for a in srcs:
-        h.append(f"<tr><th class='rowh'>{esc(ctx.name(a))}</th>")
+        h.append(f"<tr><th class='rowh' title='{esc(a)}'>{esc(short(ctx.name(a), 40))}"
+                 f"{'<small>' + esc(short(a, 20)) + '</small>' if a != ctx.name(a) else ''}</th>")
         for b in srcs:
             if a == b:
                 h.append("<td class='cell self'></td>")
@@ -516,7 +518,7 @@ def _nice_max(x: float) -> float:
 
 
 def interval_chart(event: str, rows: list, ctx: _Ctx) -> str:
-    left, width, rowh, top = 210, 260, 20, 26
+    left, width, rowh, top = 180, 230, 20, 26
     finite = [r[2].high for r in rows if not math.isinf(r[2].high)] + [r[2].low for r in rows]
     xmax = _nice_max(max(finite) * 1.15 if finite else 1)
     height = top + rowh * len(rows) + 24
@@ -538,7 +540,7 @@ def interval_chart(event: str, rows: list, ctx: _Ctx) -> str:
     for j, (pub, src, q, c) in enumerate(rows):
         col = colors.setdefault(src, PALETTE[len(colors) % len(PALETTE)])
         y = top + j * rowh + rowh / 2
-        label = f"{pub[5:] if pub else '?'} {short(ctx.name(src), 24)}"
+        label = f"{pub[5:] if pub else '?'} {short(ctx.name(src), 20)}"
         p.append(f"<text x='{left - 8}' y='{y + 4:.1f}' font-size='11' text-anchor='end' fill='#333'>"
                  f"<title>{esc(ctx.name(src))}, published {esc(pub or 'undated')}: {esc(c.text)}</title>"
                  f"{esc(label)}</text>")
