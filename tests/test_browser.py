@@ -26,8 +26,8 @@ from .conftest import ROOT, run_cli
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+CHROMIUM = os.environ.get("DISCREP_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = os.environ.get("DISCREP_CHROMEDRIVER") or shutil.which("chromedriver") or "/usr/bin/chromedriver"
 ARTIFACTS = Path(os.environ.get("DISCREP_ARTIFACTS") or ROOT / "artifacts") / "browser"
 CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -49,6 +49,12 @@ def _need_browser():
         if os.environ.get("DISCREP_REQUIRE_BROWSER"):
             pytest.fail(msg)
         pytest.skip(msg)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _browser_first():
+    """Skip (or fail) before any expensive fixture (training, scoring) is built."""
+    _need_browser()
 
 
 @pytest.fixture(scope="module")
