@@ -198,7 +198,7 @@ def test_mlflow_ui_shows_both_runs_and_compares_them(ui_server, two_runs_home, b
     assert sorted(n.split("-")[1] for n in names) == ["HistGradientBoostingClassifier", "LogisticRegression"]
     for r in runs:  # meaningful tags on each run
         assert r["tags"]["experiment"] == "default" and r["tags"]["data_hash"].startswith("synthetic:")
-        assert "git_commit" in r["tags"]
+        assert re.fullmatch(r"[0-9a-f]{7,40}", r["tags"]["git_commit"]), r["tags"]
     exp_url = f"{addr}/#/experiments/{runs[0]['exp']}/runs"
     assert exp_url in printed  # `discrep ui` prints the link to the training runs
 
@@ -227,7 +227,13 @@ def test_mlflow_ui_shows_both_runs_and_compares_them(ui_server, two_runs_home, b
     text = _body(browser)
     assert all(_shown(r["f1"], text) for r in runs), [r["f1"] for r in runs]
     assert "features.groups" in text or "model.estimator._target_" in text  # parameters compared too
-    shot = _screenshot(browser, "mlflow-compare.png", width=1400, height=1800, fit=False)
+    switches = browser.find_elements(By.CSS_SELECTOR, "[role='switch']")
+    if switches:  # Parameters: "Show diff only", as a person comparing two runs would
+        switches[0].click()
+        _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "[role='switch'][aria-checked='true']"),
+              what="parameter diff")
+    browser.execute_script("document.querySelectorAll('*').forEach(e => { if (e.scrollTop) e.scrollTop = 0; })")
+    shot = _screenshot(browser, "mlflow-compare.png", width=1400, height=2000, fit=False)
     assert shot.stat().st_size > 20_000
 
 

@@ -168,3 +168,21 @@ def test_empty_result_and_figures_hook():
                                      "best": 1, "high": 3, "n_sources": 3, "grade": "B" + XSS}])
     assert "id='figures'" in html and "<script>" not in html
     assert "&lt;script&gt;" in figures_section([{"incident_id": XSS}])
+
+
+def test_ui_refuses_a_busy_port_with_a_clear_error(tmp_path):
+    """`discrep ui` checks the port before starting the server (the browser test covers a real start)."""
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        env = {**__import__("os").environ, "DISCREP_HOME": str(tmp_path)}
+        env.pop("MLFLOW_TRACKING_URI", None)
+        r = subprocess.run([sys.executable, "-m", "discrep.cli", "ui", "--port", str(port)], capture_output=True,
+                           text=True, timeout=60, env=env, cwd=tmp_path)
+    assert r.returncode == 2
+    assert f"port {port} on 127.0.0.1 is already in use" in r.stderr and "--port 0" in r.stderr
