@@ -131,6 +131,23 @@ def ensure_experiment(name: str, uri: str) -> str:
     return exp_id
 
 
+def experiment_links(uri: str) -> list[tuple[str, str, int]]:
+    """(id, name, number of runs) of the experiments that have runs, for `discrep ui` to print links."""
+    try:
+        from mlflow import MlflowClient
+
+        client = MlflowClient(tracking_uri=uri)
+        out = []
+        for e in client.search_experiments():
+            n = len(client.search_runs([e.experiment_id], max_results=1000))
+            if n:
+                out.append((e.experiment_id, e.name, n))
+        return out
+    except Exception as e:  # noqa: BLE001 - links are a convenience; the server reports real errors
+        log.debug("cannot list experiments of %s: %s", uri, e)
+        return []
+
+
 def flatten(d: Any, prefix: str = "") -> dict[str, str]:
     out: dict[str, str] = {}
     if isinstance(d, dict):
