@@ -26,20 +26,37 @@ META_FILE = "discrep.json"
 TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.", "collections.")
 
 
+AGG_FILE = "aggregator.skops"
+
+
+def _threads(n: int | None):
+    """OpenMP threads for the estimator: HistGradientBoosting's OpenMP loops slow down ~50x when their
+    threads compete for 2 busy cores, so training defaults to one thread (None: library default)."""
+    import contextlib
+
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=int(n), user_api="openmp") if n else contextlib.nullcontext()
+
+
 class PairClassifier(ClassifierMixin, BaseEstimator):
     """Featurizer + scaler + (calibrated) scikit-learn classifier.
 
     ``estimator``: any scikit-learn classifier (default: balanced logistic regression).
-    ``calibration``: "sigmoid", "isotonic" or None; ``cv``: folds for the calibration.
+    ``calibration``: "sigmoid", "isotonic" or None; ``cv``: folds for the calibration; ``threads``:
+    OpenMP threads while fitting/predicting (see :func:`_threads`).
+    After ``fit``, ``aggregator_`` may be set to a fitted :class:`discrep.compare.StanceAggregator`;
+    it is saved and loaded with the model.
     """
 
     def __init__(self, featurizer: PairFeaturizer | None = None, estimator=None, calibration: str | None = "sigmoid",
-                 cv: int = 3, scale: bool = True):
+                 cv: int = 3, scale: bool = True, threads: int | None = 1):
         self.featurizer = featurizer
         self.estimator = estimator
         self.calibration = calibration
         self.cv = cv
         self.scale = scale
+        self.threads = threads
 
     def _featurizer(self) -> PairFeaturizer:
         return self.featurizer if self.featurizer is not None else PairFeaturizer()
@@ -59,7 +76,8 @@ class PairClassifier(ClassifierMixin, BaseEstimator):
         steps = ([("scale", StandardScaler())] if self.scale else []) + [("clf", est)]
         self.model_ = Pipeline(steps)
         fit_params = {"clf__sample_weight": sample_weight} if sample_weight is not None else {}
-        self.model_.fit(F, y, **fit_params)
+        with _threads(self.threads):
+            self.model_.fit(F, y, **fit_params)
         self.featurizer_ = fz
         self.classes_ = self.model_.classes_
         self.n_features_in_ = F.shape[1]
@@ -70,7 +88,9 @@ class PairClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "model_")
         if len(X) == 0:
             return np.zeros((0, len(self.classes_)))
-        return self.model_.predict_proba(self.featurizer_.transform(X))
+        F = self.featurizer_.transform(X)
+        with _threads(getattr(self, "threads", 1)):
+            return self.model_.predict_proba(F)
 
     def predict(self, X) -> np.ndarray:
         P = self.predict_proba(X)
@@ -88,7 +108,7 @@ class PairClassifier(ClassifierMixin, BaseEstimator):
         return out
 
     def explain(self, pair: ClaimPair, label: str) -> str:
-        return reason(pair.a, pair.b, label)
+        return reason(pair.a, pair.b, label, getattr(pair, "focus", None))
 
     # ------------------------------------------------------------ persistence
     def save(self, path: str | Path) -> Path:
@@ -99,10 +119,13 @@ class PairClassifier(ClassifierMixin, BaseEstimator):
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         sio.dump(self.model_, path / SKOPS_FILE)
+        agg = getattr(self, "aggregator_", None)
+        if agg is not None:
+            sio.dump(agg.model_, path / AGG_FILE)
         fz = self.featurizer_
         meta = {"format": 1, "classes": [str(c) for c in self.classes_], "n_features": int(self.n_features_in_),
                 "featurizer": {"groups": list(fz.groups), "embedding_mode": fz.embedding_mode},
-                "embedder": getattr(fz.embedder, "model", None)}
+                "embedder": getattr(fz.embedder, "model", None), "aggregator": agg is not None}
         (path / META_FILE).write_text(json.dumps(meta, indent=2))
         return path
 
@@ -125,10 +148,14 @@ class PairClassifier(ClassifierMixin, BaseEstimator):
         if bad:
             raise ModelLoadError(f"model file {f} contains types that are not trusted: {bad}. "
                                  "Load it only if you trust its author, passing trusted=[...]")
-        try:
-            model = sio.load(str(f), trusted=untrusted)
-        except Exception as e:  # noqa: BLE001
-            raise ModelLoadError(f"model file {f} is corrupt or truncated: {type(e).__name__}: {e}") from None
+        model = _load_skops(f, trusted)
+        agg = None
+        if meta.get("aggregator"):
+            from .compare import StanceAggregator
+
+            agg = StanceAggregator()
+            agg.model_ = _load_skops(path / AGG_FILE, trusted)
+            agg.classes_ = agg.model_.classes_
         fz = PairFeaturizer(groups=tuple(meta["featurizer"]["groups"]), embedder=embedder,
                             embedding_mode=meta["featurizer"]["embedding_mode"])
         obj = cls(featurizer=fz)
@@ -137,4 +164,26 @@ class PairClassifier(ClassifierMixin, BaseEstimator):
         obj.classes_ = np.array(meta["classes"], dtype=object)
         obj.n_features_in_ = meta["n_features"]
         obj.embedder_name_ = meta.get("embedder")
+        if agg is not None:
+            obj.aggregator_ = agg
         return obj
+
+
+def _load_skops(f: Path, trusted: list[str] | None):
+    """A skops file whose types are all scikit-learn/numpy (or listed in ``trusted``); clear errors otherwise."""
+    import skops.io as sio
+
+    if not f.exists():
+        raise ModelLoadError(f"model file {f} is missing")
+    try:
+        untrusted = sio.get_untrusted_types(file=str(f))
+    except Exception as e:  # noqa: BLE001
+        raise ModelLoadError(f"model file {f} is corrupt or truncated: {type(e).__name__}: {e}") from None
+    bad = [t for t in untrusted if not t.startswith(TRUSTED_PREFIXES) and t not in (trusted or [])]
+    if bad:
+        raise ModelLoadError(f"model file {f} contains types that are not trusted: {bad}. "
+                             "Load it only if you trust its author, passing trusted=[...]")
+    try:
+        return sio.load(str(f), trusted=untrusted)
+    except Exception as e:  # noqa: BLE001
+        raise ModelLoadError(f"model file {f} is corrupt or truncated: {type(e).__name__}: {e}") from None

@@ -15,6 +15,7 @@ from .classify import PairClassifier
 from .cluster import IncidentClusterer, build_incidents, context_fill
 from .embed import Embedder
 from .extract import ClaimExtractor
+from .features import fact_label
 from .pairs import align_incident
 from .types import Article, Claim, ClaimPair, Discrepancy, Incident, Reject, SourcePairScore
 
@@ -130,7 +131,7 @@ class DiscrepPipeline:
             claim_b = p.b if (label != "unreported" or (p.b is not None and p.b.kind == "silence")) else None
             out.append(Discrepancy(incident_id=p.incident_id or "", source_a=p.source_a, source_b=p.source_b,
                                    label=label, score=score, reason=self.classifier.explain(p, label),
-                                   claim_a=p.a, claim_b=claim_b, proba=pr))
+                                   claim_a=p.a, claim_b=claim_b, proba=pr, fact=fact_label(p.focus)))
         return out
 
     def score(self, articles: list[Article], rejects: list[Reject] | None = None) -> ScoreResult:
@@ -158,9 +159,9 @@ def dedupe(ds: list[Discrepancy]) -> list[Discrepancy]:
         ta = _key_text(d.claim_a.text)
         if d.label in ("agree", "contradict") and d.claim_b is not None:
             sides = sorted([(d.source_a, ta), (d.source_b, _key_text(d.claim_b.text))])
-            key = (d.incident_id, d.label, *sides)
+            key = (d.incident_id, d.label, d.fact, *sides)
         else:
-            key = (d.incident_id, d.label, d.source_a, ta, d.source_b)
+            key = (d.incident_id, d.label, d.fact, d.source_a, ta, d.source_b)
         if key not in best:
             order.append(key)
             best[key] = d
