@@ -196,6 +196,7 @@ def run(cfg: DictConfig) -> dict:
     # which stays an evaluation set)
     selection = metrics["news_val_macro_f1"]
     metrics["selection_metric"] = selection
+    metrics["run_seconds"] = time.perf_counter() - t_start  # data, embeddings, fit, evaluation (not MLflow I/O)
 
     run_name = cfg.run_name or f"{cfg.experiment_name}-{Path(str(cfg.model.estimator._target_)).suffix[1:]}-" \
                                f"{'+'.join(cfg.features.groups)}"
