@@ -5,6 +5,7 @@ no pickle) plus a small JSON of featurizer settings, so loading a model file can
 """
 from __future__ import annotations
 
+import functools
 import json
 import time
 from pathlib import Path
@@ -34,9 +35,15 @@ def _threads(n: int | None):
     threads compete for 2 busy cores, so training defaults to one thread (None: library default)."""
     import contextlib
 
-    from threadpoolctl import threadpool_limits
+    return _controller().limit(limits=int(n), user_api="openmp") if n else contextlib.nullcontext()
 
-    return threadpool_limits(limits=int(n), user_api="openmp") if n else contextlib.nullcontext()
+
+@functools.lru_cache(maxsize=1)
+def _controller():
+    """One ThreadpoolController per process: building it scans the loaded libraries (~10 ms)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 class PairClassifier(ClassifierMixin, BaseEstimator):
