@@ -5,6 +5,7 @@ no pickle) plus a small JSON of featurizer settings, so loading a model file can
 """
 from __future__ import annotations
 
+import functools
 import json
 import time
 from pathlib import Path
@@ -35,20 +36,43 @@ TRUSTED_TYPES = frozenset({
 would trust ``builtins.exec``, which a crafted file can call with its own arguments on load."""
 
 
+AGG_FILE = "aggregator.skops"
+
+
+def _threads(n: int | None):
+    """OpenMP threads for the estimator: HistGradientBoosting's OpenMP loops slow down ~50x when their
+    threads compete for 2 busy cores, so training defaults to one thread (None: library default)."""
+    import contextlib
+
+    return _controller().limit(limits=int(n), user_api="openmp") if n else contextlib.nullcontext()
+
+
+@functools.lru_cache(maxsize=1)
+def _controller():
+    """One ThreadpoolController per process: building it scans the loaded libraries (~10 ms)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
 class PairClassifier(ClassifierMixin, BaseEstimator):
     """Featurizer + scaler + (calibrated) scikit-learn classifier.
 
     ``estimator``: any scikit-learn classifier (default: balanced logistic regression).
-    ``calibration``: "sigmoid", "isotonic" or None; ``cv``: folds for the calibration.
+    ``calibration``: "sigmoid", "isotonic" or None; ``cv``: folds for the calibration; ``threads``:
+    OpenMP threads while fitting/predicting (see :func:`_threads`).
+    After ``fit``, ``aggregator_`` may be set to a fitted :class:`discrep.compare.StanceAggregator`;
+    it is saved and loaded with the model.
     """
 
     def __init__(self, featurizer: PairFeaturizer | None = None, estimator=None, calibration: str | None = "sigmoid",
-                 cv: int = 3, scale: bool = True):
+                 cv: int = 3, scale: bool = True, threads: int | None = 1):
         self.featurizer = featurizer
         self.estimator = estimator
         self.calibration = calibration
         self.cv = cv
         self.scale = scale
+        self.threads = threads
 
     def _featurizer(self) -> PairFeaturizer:
         return self.featurizer if self.featurizer is not None else PairFeaturizer()
@@ -68,7 +92,8 @@ class PairClassifier(ClassifierMixin, BaseEstimator):
         steps = ([("scale", StandardScaler())] if self.scale else []) + [("clf", est)]
         self.model_ = Pipeline(steps)
         fit_params = {"clf__sample_weight": sample_weight} if sample_weight is not None else {}
-        self.model_.fit(F, y, **fit_params)
+        with _threads(self.threads):
+            self.model_.fit(F, y, **fit_params)
         self.featurizer_ = fz
         self.classes_ = self.model_.classes_
         self.n_features_in_ = F.shape[1]
@@ -79,7 +104,9 @@ class PairClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "model_")
         if len(X) == 0:
             return np.zeros((0, len(self.classes_)))
-        return self.model_.predict_proba(self.featurizer_.transform(X))
+        F = self.featurizer_.transform(X)
+        with _threads(getattr(self, "threads", 1)):
+            return self.model_.predict_proba(F)
 
     def predict(self, X) -> np.ndarray:
         P = self.predict_proba(X)
@@ -97,7 +124,7 @@ class PairClassifier(ClassifierMixin, BaseEstimator):
         return out
 
     def explain(self, pair: ClaimPair, label: str) -> str:
-        return reason(pair.a, pair.b, label)
+        return reason(pair.a, pair.b, label, getattr(pair, "focus", None))
 
     # ------------------------------------------------------------ persistence
     def save(self, path: str | Path) -> Path:
@@ -111,10 +138,14 @@ class PairClassifier(ClassifierMixin, BaseEstimator):
         path.mkdir(parents=True, exist_ok=True)
         with atomic_write(path / SKOPS_FILE, "wb") as fh:  # a killed save never leaves a truncated model
             fh.write(sio.dumps(self.model_))
+        agg = getattr(self, "aggregator_", None)
+        if agg is not None:
+            with atomic_write(path / AGG_FILE, "wb") as fh:
+                fh.write(sio.dumps(agg.model_))
         fz = self.featurizer_
         meta = {"format": 1, "classes": [str(c) for c in self.classes_], "n_features": int(self.n_features_in_),
                 "featurizer": {"groups": list(fz.groups), "embedding_mode": fz.embedding_mode},
-                "embedder": getattr(fz.embedder, "model", None)}
+                "embedder": getattr(fz.embedder, "model", None), "aggregator": agg is not None}
         with atomic_write(path / META_FILE) as fh:
             fh.write(json.dumps(meta, indent=2))
         return path
@@ -128,27 +159,12 @@ class PairClassifier(ClassifierMixin, BaseEstimator):
         allowed, anything else raises UntrustedModelError before a single object is built.
         A corrupt, truncated or inconsistent folder raises ModelLoadError naming the file.
         """
-        import skops.io as sio
-
         path = Path(path)
         f, m = path / SKOPS_FILE, path / META_FILE
         if not f.exists() or not m.exists():
             raise ModelLoadError(f"{path} is not a discrep classifier folder (expected {SKOPS_FILE} and {META_FILE})")
         meta = _read_meta(m)
-        try:
-            untrusted = sio.get_untrusted_types(file=str(f))
-        except Exception as e:  # noqa: BLE001 - zip/JSON/schema errors of every kind: one clear error
-            raise ModelLoadError(f"model file {f} is corrupt or truncated: {type(e).__name__}: {e}") from None
-        allowed = TRUSTED_TYPES | set(trusted or [])
-        bad = sorted(t for t in untrusted if t not in allowed)
-        if bad:
-            raise UntrustedModelError(
-                f"model file {f} contains types that are not trusted: {bad}. Loading them could run code from "
-                "the file; load it only if you trust its author, passing trusted=[...] with these names")
-        try:
-            model = sio.load(str(f), trusted=sorted(set(untrusted) & allowed))
-        except Exception as e:  # noqa: BLE001
-            raise ModelLoadError(f"model file {f} is corrupt or truncated: {type(e).__name__}: {e}") from None
+        model = _load_skops(f, trusted)
         if not (hasattr(model, "predict_proba") and hasattr(model, "classes_")):
             raise ModelLoadError(f"model file {f} holds a {type(model).__name__}, not a fitted classifier")
         if [str(c) for c in model.classes_] != meta["classes"]:
@@ -158,6 +174,15 @@ class PairClassifier(ClassifierMixin, BaseEstimator):
         if n_in != meta["n_features"]:
             raise ModelLoadError(f"{m} says {meta['n_features']} features, {f} expects {n_in}: files from "
                                  "different models?")
+        agg = None
+        if meta.get("aggregator") is True:
+            from .compare import StanceAggregator
+
+            agg = StanceAggregator()
+            agg.model_ = _load_skops(path / AGG_FILE, trusted)
+            if not hasattr(agg.model_, "predict_proba"):
+                raise ModelLoadError(f"model file {path / AGG_FILE} does not hold a fitted classifier")
+            agg.classes_ = agg.model_.classes_
         fz = PairFeaturizer(groups=tuple(meta["featurizer"]["groups"]), embedder=embedder,
                             embedding_mode=meta["featurizer"]["embedding_mode"])
         obj = cls(featurizer=fz)
@@ -166,6 +191,8 @@ class PairClassifier(ClassifierMixin, BaseEstimator):
         obj.classes_ = np.array(meta["classes"], dtype=object)
         obj.n_features_in_ = meta["n_features"]
         obj.embedder_name_ = meta.get("embedder")
+        if agg is not None:
+            obj.aggregator_ = agg
         return obj
 
 
@@ -192,3 +219,26 @@ def _read_meta(m: Path) -> dict:
         raise ModelLoadError(f"model file {m} names unknown feature groups {unknown} (known: {list(GROUPS)}); "
                              "made by a newer discrep?")
     return meta
+
+
+def _load_skops(f: Path, trusted: list[str] | None):
+    """Objects from a skops file, built only from skops' defaults, ``TRUSTED_TYPES`` and the exact
+    names in ``trusted``; UntrustedModelError for anything else, ModelLoadError when corrupt."""
+    import skops.io as sio
+
+    if not f.exists():
+        raise ModelLoadError(f"model file {f} is missing")
+    try:
+        untrusted = sio.get_untrusted_types(file=str(f))
+    except Exception as e:  # noqa: BLE001 - zip/JSON/schema errors of every kind: one clear error
+        raise ModelLoadError(f"model file {f} is corrupt or truncated: {type(e).__name__}: {e}") from None
+    allowed = TRUSTED_TYPES | set(trusted or [])
+    bad = sorted(t for t in untrusted if t not in allowed)
+    if bad:
+        raise UntrustedModelError(
+            f"model file {f} contains types that are not trusted: {bad}. Loading them could run code from "
+            "the file; load it only if you trust its author, passing trusted=[...] with these names")
+    try:
+        return sio.load(str(f), trusted=sorted(set(untrusted) & allowed))
+    except Exception as e:  # noqa: BLE001
+        raise ModelLoadError(f"model file {f} is corrupt or truncated: {type(e).__name__}: {e}") from None

@@ -17,6 +17,7 @@ from .embed import Embedder
 from .extract import ClaimExtractor
 from .independence import statement_key
 from .guard import extract_guarded
+from .features import fact_label
 from .pairs import align_incident
 from .reconcile import reconcile_run
 from .types import Article, Claim, ClaimPair, Discrepancy, Incident, Reject, SourcePairScore
@@ -147,7 +148,7 @@ class DiscrepPipeline:
             claim_b = p.b if (label != "unreported" or (p.b is not None and p.b.kind == "silence")) else None
             out.append(Discrepancy(incident_id=p.incident_id or "", source_a=p.source_a, source_b=p.source_b,
                                    label=label, score=score, reason=self.classifier.explain(p, label),
-                                   claim_a=p.a, claim_b=claim_b, proba=pr))
+                                   claim_a=p.a, claim_b=claim_b, proba=pr, fact=fact_label(p.focus)))
         return out
 
     def score(self, articles: list[Article], rejects: list[Reject] | None = None, store=None) -> ScoreResult:
@@ -179,9 +180,9 @@ def dedupe(ds: list[Discrepancy]) -> list[Discrepancy]:
         ta = _key_text(d.claim_a.text)
         if d.label in ("agree", "contradict") and d.claim_b is not None:
             sides = sorted([(d.source_a, ta), (d.source_b, _key_text(d.claim_b.text))])
-            key = (d.incident_id, d.label, *sides)
+            key = (d.incident_id, d.label, d.fact, *sides)
         else:
-            key = (d.incident_id, d.label, d.source_a, ta, d.source_b)
+            key = (d.incident_id, d.label, d.fact, d.source_a, ta, d.source_b)
         if key not in best:
             order.append(key)
             best[key] = d

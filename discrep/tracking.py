@@ -400,3 +400,33 @@ def log_saved_model(path: str | Path, tracking_uri: str | None = None, experimen
 
     write_json(path / OFFLINE_FILES["logged"], reg)
     return reg
+
+
+def search_runs(experiment: str = "discrep-pair", uri: str | None = None, filter_string: str = "",
+                max_results: int = 200) -> list[dict[str, Any]]:
+    """Runs of an experiment as plain dicts (run_id, name, start, tags, params, metrics), newest first."""
+    import mlflow
+
+    configure(uri)
+    exp = mlflow.get_experiment_by_name(experiment)
+    if exp is None:
+        return []
+    runs = mlflow.search_runs(experiment_ids=[exp.experiment_id], filter_string=filter_string,
+                              max_results=max_results, output_format="list", order_by=["attributes.start_time DESC"])
+    return [{"run_id": r.info.run_id, "name": r.info.run_name, "start": r.info.start_time, "status": r.info.status,
+             "tags": dict(r.data.tags), "params": dict(r.data.params), "metrics": dict(r.data.metrics)} for r in runs]
+
+
+def champion_info(uri: str | None = None) -> dict[str, Any] | None:
+    """Version, run id and metrics of ``discrep-pair@champion`` (None when there is none)."""
+    import mlflow
+    from mlflow import MlflowClient
+
+    configure(uri)
+    try:
+        mv = MlflowClient().get_model_version_by_alias(REGISTERED_NAME, CHAMPION)
+    except Exception:  # noqa: BLE001
+        return None
+    run = mlflow.get_run(mv.run_id) if mv.run_id else None
+    return {"version": mv.version, "run_id": mv.run_id, "run_name": run.info.run_name if run else None,
+            "metrics": dict(run.data.metrics) if run else {}, "selection_metric": mv.tags.get("selection_metric")}

@@ -149,6 +149,7 @@ class ClaimPair:
     source_b: str
     incident_id: str | None = None
     label: str | None = None  # known label when used for training/evaluation
+    focus: Quantity | None = None  # the figure of ``a`` under comparison (None: the whole claim)
 
 
 @dataclass
@@ -162,6 +163,7 @@ class Discrepancy:
     claim_a: Claim
     claim_b: Claim | None
     proba: dict[str, float] = field(default_factory=dict)
+    fact: str | None = None  # the compared figure, "event/unit" (None: the claim as a whole)
 
     def to_dict(self) -> dict[str, Any]:
         def brief(c: Claim | None):
@@ -176,6 +178,7 @@ class Discrepancy:
             "label": self.label,
             "score": round(float(self.score), 4),
             "reason": self.reason,
+            "fact": self.fact,
             "claim_a": brief(self.claim_a),
             "claim_b": brief(self.claim_b),
             "proba": {k: round(float(v), 4) for k, v in self.proba.items()},
