@@ -98,6 +98,12 @@ def _compatible(q, rng) -> str | None:
             choices.append(f"nearly {n + rng.randint(0, max(1, round(n * 0.08)))}")
         if 24 <= n <= 99:
             choices.append("dozens of")
+        if n >= 1:
+            choices.append(f"{rng.choice(['up to', 'as many as'])} {n + rng.randint(0, max(1, n // 2))}")
+        if 3 <= n <= 9:
+            choices.append("several")
+        if 2 <= n <= 5:
+            choices.append("a few")
         choices.append(_render(n, rng))
         return rng.choice(choices)
     if math.isinf(hi):
@@ -109,6 +115,14 @@ def _compatible(q, rng) -> str | None:
 
 def _conflicting(q, rng) -> str | None:
     lo, hi = q.low, q.high
+    if q.qualifier == "exact" and lo >= 4 and rng.random() < 0.25:
+        # vague or capped figures that cannot reach the stated count
+        opts = [f"up to {rng.randint(1, int(lo) // 2)}"]
+        if lo >= 15:
+            opts.append("several")
+        if lo >= 8:
+            opts.append("a few")
+        return rng.choice(opts)
     if q.qualifier in ("at_least", "more_than") or math.isinf(hi):
         if lo < 2:
             return None

@@ -71,7 +71,8 @@ class DiscrepPipeline:
 
     def __init__(self, extractor: ClaimExtractor | None = None, embedder=None,
                  clusterer: IncidentClusterer | None = None, classifier: PairClassifier | None = None,
-                 min_align: float = 0.35, show_progress: bool = False, reconcile_policy=None):
+                 min_align: float = 0.35, show_progress: bool = False, reconcile_policy=None,
+                 interval_guard: bool = True):
         self.extractor = extractor or ClaimExtractor()
         self.embedder = embedder or Embedder()
         self.clusterer = clusterer or IncidentClusterer()
@@ -79,6 +80,7 @@ class DiscrepPipeline:
         self.min_align = min_align
         self.show_progress = show_progress
         self.reconcile_policy = reconcile_policy  # reconcile.ReconcilePolicy; None: conf/reconcile/conservative.yaml defaults
+        self.interval_guard = interval_guard
         if getattr(self.classifier, "featurizer", None) is not None and self.classifier.featurizer.embedder is None:
             self.classifier.featurizer.embedder = self.embedder
         if getattr(self.classifier, "featurizer_", None) is not None and self.classifier.featurizer_.embedder is None:
@@ -145,9 +147,18 @@ class DiscrepPipeline:
         out = []
         for p, pr in zip(pairs, probas):
             label, score, p3 = three_way(pr)
+            reason = self.classifier.explain(p, label) if label != "contradict" or not self.interval_guard else None
+            if reason is None:
+                if interval_compatible(p):
+                    # qualified figures of the same fact whose intervals overlap cannot contradict each other
+                    label, score = "agree", p3["agree"] + p3["contradict"]
+                    reason = (self.classifier.explain(p, label) +
+                              f" (interval rule; classifier P(contradict)={p3['contradict']:.2f})")
+                else:
+                    reason = self.classifier.explain(p, label)
             claim_b = p.b if (label != "unreported" or (p.b is not None and p.b.kind == "silence")) else None
             out.append(Discrepancy(incident_id=p.incident_id or "", source_a=p.source_a, source_b=p.source_b,
-                                   label=label, score=score, reason=self.classifier.explain(p, label),
+                                   label=label, score=score, reason=reason,
                                    claim_a=p.a, claim_b=claim_b, proba=pr, fact=fact_label(p.focus)))
         return out
 
@@ -169,6 +180,20 @@ class DiscrepPipeline:
                            discrepancies=discrepancies, source_pairs=summarise(discrepancies, rec.independence),
                            rejects=list(rejects or []) + notes, figures=rec.figures, grades=rec.grades,
                            syndication=rec.syndication, provenance=[rec.independence.provenance(c) for c in claims])
+
+
+def interval_compatible(p: ClaimPair) -> bool:
+    """The compared figure of ``a`` and every same-fact figure of ``b`` overlap as intervals, in the same
+    place and scope, and neither side negates the other (features.numeric/polarity say so)."""
+    from .features import NUMERIC_NAMES, numeric_features, polarity_features
+
+    if p.b is None or p.b.kind == "silence" or not p.a.quantities:
+        return False
+    num = dict(zip(NUMERIC_NAMES, numeric_features(p.a, p.b, p.focus)))
+    pol = polarity_features(p.a, p.b)
+    neg_mismatch = pol[0] > 0 or pol[6] > 0  # one side negates, or only one side uses refuting words
+    return num["num_has_match"] == 1.0 and num["num_compatible"] == 1.0 and num["num_conflict"] == 0.0 \
+        and not neg_mismatch
 
 
 def dedupe(ds: list[Discrepancy]) -> list[Discrepancy]:

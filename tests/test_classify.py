@@ -199,3 +199,28 @@ def test_compare_aligns_and_explains(extractor):
     assert math.isclose(sum(r.proba.values()), 1.0, abs_tol=1e-6)
     r = compare("Officials said three people were killed.", "", pipeline=pipe)
     assert r.label == "unreported"
+
+
+def test_interval_rule_overrides_a_contradiction_between_compatible_figures(extractor):
+    """"several homes" [3, 9] and "up to five homes" [1, 5] overlap: never a contradiction, whatever the model says."""
+    from discrep.pipeline import DiscrepPipeline, interval_compatible
+
+    a = extractor.extract_sentence("According to the governor, several homes were damaged by debris.")
+    b = extractor.extract_sentence("According to local channels, up to five houses were damaged.")
+    c = extractor.extract_sentence("According to local channels, twelve houses were damaged.")
+    assert interval_compatible(ClaimPair(a, b, "gov", "ch"))
+    assert not interval_compatible(ClaimPair(a, c, "gov", "ch"))
+
+    class AlwaysContradict:
+        def proba_frame(self, pairs):
+            return [{"agree": 0.3, "contradict": 0.6, "neutral": 0.05, "unreported": 0.05} for _ in pairs]
+
+        def explain(self, pair, label):
+            return reason(pair.a, pair.b, label)
+
+    pipe = DiscrepPipeline(extractor=extractor, embedder=HashingEmbedder(), classifier=AlwaysContradict())
+    d1, d2 = pipe.compare_pairs([ClaimPair(a, b, "gov", "ch"), ClaimPair(a, c, "gov", "ch")])
+    assert d1.label == "agree" and "interval rule" in d1.reason and abs(d1.score - 0.9) < 1e-9
+    assert d2.label == "contradict"
+    pipe.interval_guard = False
+    assert pipe.compare_pairs([ClaimPair(a, b, "gov", "ch")])[0].label == "contradict"

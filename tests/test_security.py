@@ -15,7 +15,7 @@ from discrep.errors import ChecksumError, ModelLoadError, UntrustedModelError
 from discrep.features import PairFeaturizer
 
 from .conftest import ROOT, run_cli
-from .test_cluster_classify import _pairs
+from .test_classify import _pairs
 
 GROUPS = ("numeric", "events", "polarity", "lexical", "meta")
 
