@@ -189,18 +189,19 @@ def test_embedder_config_has_the_checksum_switch_on():
 
 # ------------------------------------------------------------------------------------------- servers
 def test_ui_binds_to_loopback_by_default(monkeypatch, tmp_path, capsys):
-    import subprocess
+    import os
 
     from discrep import cli
 
     calls = []
-    monkeypatch.setattr(subprocess, "call", lambda cmd, env=None: calls.append(cmd) or 0)
+    # `discrep ui` replaces itself with the MLflow server: capture the exec instead of running it
+    monkeypatch.setattr(os, "execve", lambda exe, cmd, env: calls.append(cmd))
     monkeypatch.setenv("DISCREP_HOME", str(tmp_path))
-    assert cli.main(["ui"]) == 0
+    assert cli.main(["ui", "--port", "0"]) == 0
     cmd = calls[-1]
     assert cmd[cmd.index("--host") + 1] == "127.0.0.1"
     assert "warning" not in capsys.readouterr().err
-    assert cli.main(["ui", "--host", "0.0.0.0"]) == 0
+    assert cli.main(["ui", "--host", "0.0.0.0", "--port", "0"]) == 0
     assert "no authentication" in capsys.readouterr().err
 
 
