@@ -46,7 +46,7 @@ def quick_pipeline():
     from discrep.features import PairFeaturizer
     from discrep.pipeline import DiscrepPipeline
 
-    from .test_cluster_classify import _pairs
+    from .test_classify import _pairs
 
     ex = ClaimExtractor(sources_path=str(ROOT / "data" / "sources.yaml"), places_path=str(ROOT / "data" / "places.yaml"))
     pairs, y = _pairs(ex)
