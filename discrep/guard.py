@@ -17,6 +17,7 @@ from .types import Article, Claim, Reject
 
 _COUNT_WORDS = None
 _MAX_SHOWN = 5
+_EXPONENT = re.compile(r"(?<![\w.,])\d+(?:\.\d+)?[eE][+-]?\d+(?![\w.])")
 _NEGATIVE = re.compile(r"(?<![\w.,])[-−–]\s?\d[\d,]*(?:\.\d+)?(?:[eE][+-]?\d+)?(?=\s)")
 
 
@@ -36,8 +37,15 @@ def _count_words() -> re.Pattern:
 def implausible_figures(text: str) -> list[str]:
     """Figures written as counts of something (followed by "people", "rockets", "killed", …) that
     cannot be counts: not finite, negative, or over ``numbers.MAX_COUNT``."""
-    out: list[str] = []
+    found: list[tuple[int, str]] = []
     counted = _count_words()
+    for m in _EXPONENT.finditer(text):  # "1e309": not a figure for the extractor, still worth a warning
+        try:
+            v = float(m.group(0))
+        except ValueError:
+            continue
+        if not (math.isfinite(v) and 0 <= v <= MAX_COUNT) and counted.match(text[m.end():m.end() + 80]):
+            found.append((m.start(), m.group(0)))
     for m in QUANTITY_RE.finditer(text):
         raws = [m.group(g) for g in ("num", "lo", "hi", "blo", "bhi") if m.group(g)]
         bad = False
@@ -48,11 +56,11 @@ def implausible_figures(text: str) -> list[str]:
             if v is not None and not (math.isfinite(v) and v <= MAX_COUNT):
                 bad = True
         if bad and counted.match(text[m.end():m.end() + 80]):
-            out.append(m.group(0).strip())
+            found.append((m.start(), m.group(0).strip()))
     for m in _NEGATIVE.finditer(text):
         if counted.match(text[m.end():m.end() + 80]):
-            out.append(m.group(0).strip())
-    return out
+            found.append((m.start(), m.group(0).strip()))
+    return [f for _, f in sorted(found)]
 
 
 def figure_notes(article: Article) -> list[Reject]:
