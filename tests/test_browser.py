@@ -197,7 +197,7 @@ def test_mlflow_ui_shows_both_runs_and_compares_them(ui_server, two_runs_home, b
     names = [r["name"] for r in runs]
     assert sorted(n.split("-")[1] for n in names) == ["HistGradientBoostingClassifier", "LogisticRegression"]
     for r in runs:  # meaningful tags on each run
-        assert r["tags"]["experiment"] == "default" and r["tags"]["data_hash"].startswith("synthetic:")
+        assert r["tags"]["experiment"] == "calibrated" and r["tags"]["data_hash"].startswith("synthetic:")  # the default experiment
         assert re.fullmatch(r"[0-9a-f]{7,40}", r["tags"]["git_commit"]), r["tags"]
     exp_url = f"{addr}/#/experiments/{runs[0]['exp']}/runs"
     assert exp_url in printed  # `discrep ui` prints the link to the training runs
