@@ -1,13 +1,14 @@
-"""Batch scoring into files: read -> score -> write outputs, report and run.json."""
+"""Batch scoring into files: read -> score -> write outputs, report and run.json.
+
+``score_files`` streams (discrep/stream.py: chunks, checkpoints, resume); ``write_outputs`` writes an
+in-memory :class:`ScoreResult` (notebooks, small batches)."""
 from __future__ import annotations
 
 import platform
-import sys
-import time
 from importlib import metadata
 from pathlib import Path
 
-from .ingest import IngestDefaults, read_articles
+from .ingest import IngestDefaults
 from .output import write_json, write_jsonl
 from .pipeline import DiscrepPipeline, ScoreResult
 from .report import render
@@ -43,18 +44,25 @@ def write_outputs(result: ScoreResult, out: Path, model_uri: str, extra: dict | 
 
 
 def score_files(inputs, out: str | Path, model_uri: str | None = None, defaults: IngestDefaults | None = None,
-                tracking_uri: str | None = None, quiet: bool = False, pipeline: DiscrepPipeline | None = None) -> dict:
-    t0 = time.perf_counter()
-    out = Path(out)
-    arts, rejects = read_articles(inputs, defaults)
-    if not quiet:
-        print(f"read {len(arts)} articles ({len(rejects)} rejected)", file=sys.stderr)
+                tracking_uri: str | None = None, quiet: bool = False, pipeline: DiscrepPipeline | None = None,
+                resume: bool = False, config=None, embedder_options: dict | None = None) -> dict:
+    """Score files into ``out`` with the streaming engine (bounded memory, checkpoints, ``resume``).
+
+    ``config``: a :class:`discrep.stream.StreamConfig` (chunk sizes, report size, progress bar);
+    ``embedder_options``: batch_size, threads, backend, cache_dir, memory_cache (see
+    :func:`discrep.embed.configure_embedder`)."""
+    from .stream import StreamScorer
+
     if pipeline is None:
-        from .tracking import configure, load_classifier
+        from .tracking import configure
 
         if tracking_uri:
             configure(tracking_uri)
         pipeline = DiscrepPipeline.from_model(model_uri)
-    result = pipeline.score(arts, rejects) if arts else ScoreResult(rejects=rejects)
-    return write_outputs(result, out, getattr(pipeline, "model_uri_", model_uri or "in-memory"),
-                         {"inputs": [str(i) for i in inputs], "seconds": round(time.perf_counter() - t0, 2)})
+    if embedder_options:
+        from .embed import configure_embedder
+
+        configure_embedder(pipeline.embedder, **embedder_options)
+    scorer = StreamScorer(pipeline, inputs, out, defaults=defaults, config=config,
+                          model_uri=getattr(pipeline, "model_uri_", model_uri or "in-memory"), resume=resume, quiet=quiet)
+    return scorer.run()

@@ -1,0 +1,566 @@
+"""Streaming, resumable scoring: the local engine behind ``discrep score``.
+
+Memory stays bounded whatever the input size, and a killed run (Ctrl-C, ``kill -9``) continues with
+``--resume`` without losing or repeating a record. Two phases, each checkpointed:
+
+1. **extract + embed**, in chunks of ``chunk_size`` articles in input order. Each chunk's claims (every
+   field, plus the effective event date and places used for clustering) are appended to a spool,
+   their vectors to a raw float32 file, rejects to ``rejects.jsonl``'s part file. After each chunk
+   the files are fsync'ed and ``state.json`` records how many input items are done and how long
+   every file is. On resume the files are cut back to those lengths and the inputs re-read (cheap)
+   up to that item, so a half-written chunk is redone, never duplicated.
+2. **cluster + align + classify**, per *time block*. The clusterer never joins claims more than
+   ``max_days`` apart, so claims sorted by effective date split exactly wherever consecutive dates
+   are further apart than that: clustering each block alone gives the same incidents as clustering
+   everything at once. A block over ``max_block_claims`` (continuous coverage of a busy period) is
+   cut at day boundaries (approximate: an incident spanning the cut is split; counted in
+   ``run.json`` as ``approximate_splits``). Small blocks are grouped into units of ``unit_claims``
+   claims; each unit's claims, incidents, discrepancies and source pairs are appended and
+   checkpointed.
+
+The final files appear at the end by rename (a folder never holds a half-written output that
+looks complete); the report shows the ``report_incidents`` most disputed incidents (all of them
+for small runs) while ``run.json`` and the JSONL files hold everything. Design notes: docs/scale.md.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import signal
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from .cluster import build_incidents, context_fill
+from .errors import InputError
+from .ingest import IngestDefaults, expand_inputs, iter_articles
+from .output import atomic_write
+from .pipeline import DiscrepPipeline, ScoreResult, _countries, dedupe, summarise
+from .pairs import align_incident
+from .spool import claim_from_dict, claim_to_dict
+from .types import Article, Claim, Discrepancy, Incident, Reject
+
+WORK_DIR = ".discrep-run"
+STATE_FILE = "state.json"
+STATE_VERSION = 1
+OUTPUT_PARTS = ("claims.jsonl", "incidents.jsonl", "discrepancies.jsonl", "source_pairs.jsonl", "rejects.jsonl")
+SPOOLS = ("claims.spool", "vectors.f32", "index.i64", "articles.spool")
+
+
+@dataclass
+class StreamConfig:
+    """How a streaming run cuts its work. None of these change results (except ``max_block_claims``
+    when a time block overflows), so ``chunk_size``/``unit_claims`` may differ on ``--resume``."""
+
+    chunk_size: int = 200  # articles per extract+embed chunk (one checkpoint each)
+    max_block_claims: int = 4000  # largest clustering block (distance matrices are n x n)
+    unit_claims: int = 2000  # claims per cluster+classify checkpoint (small time blocks are grouped)
+    report_incidents: int = 300  # incidents shown in report.html (the JSONL files hold all)
+    progress: bool | None = None  # None: a progress bar when stderr is a terminal
+
+
+class _Appender:
+    """Append-only binary file whose durable length is recorded in the checkpoint."""
+
+    def __init__(self, path: Path, size: int | None):
+        self.path = path
+        if size is None:
+            path.write_bytes(b"")
+        else:
+            with open(path, "ab") as fh:
+                if fh.tell() < size:
+                    raise InputError(f"cannot resume: {path} is shorter than its checkpoint "
+                                     f"({fh.tell()} < {size} bytes); start again without --resume")
+                fh.truncate(size)  # drop what a killed run wrote after its last checkpoint
+        self.fh = open(path, "ab")
+
+    def write(self, b: bytes):
+        self.fh.write(b)
+
+    def size(self) -> int:
+        return self.fh.tell()
+
+    def sync(self):
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+
+    def close(self):
+        self.fh.close()
+
+
+def _jsonl(records) -> bytes:
+    return b"".join((json.dumps(r.to_dict() if hasattr(r, "to_dict") else r, ensure_ascii=False) + "\n")
+                    .encode("utf-8") for r in records)
+
+
+def input_fingerprint(inputs) -> list[dict]:
+    """What must not change between a run and its resume: every input file, its size and mtime."""
+    out = []
+    for p in expand_inputs(inputs):
+        st = p.stat()
+        out.append({"path": str(p.resolve()), "size": st.st_size, "mtime_ns": st.st_mtime_ns})
+    return out
+
+
+def count_items(files: list[Path]) -> int | None:
+    """Input items (articles + rejects) for the progress bar's total; cheap (no parsing of records)."""
+    n = 0
+    for p in files:
+        suf = p.suffix.lower()
+        try:
+            if suf in (".jsonl", ".ndjson", ".json"):
+                with open(p, "rb") as fh:
+                    n += sum(1 for line in fh if line.strip())
+            elif suf == ".csv":
+                import csv
+
+                csv.field_size_limit(sys.maxsize)
+                with open(p, encoding="utf-8-sig", errors="replace", newline="") as fh:
+                    n += max(sum(1 for _ in csv.reader(fh)) - 1, 1)
+            else:
+                n += 1
+        except OSError:
+            n += 1
+    return n
+
+
+def plan_blocks(ordinals: np.ndarray, max_days: float | None, max_block_claims: int) -> tuple[list[np.ndarray], int]:
+    """Split claim rows into clustering blocks: exact splits at date gaps over ``max_days``, then cuts at
+    day boundaries for blocks over ``max_block_claims``. Returns (blocks of row indices in input order,
+    number of approximate cuts). Undated claims (ordinal < 0) form blocks of their own."""
+    n = len(ordinals)
+    if n == 0:
+        return [], 0
+    rows = np.arange(n)
+    dated = rows[ordinals >= 0]
+    order = dated[np.lexsort((dated, ordinals[dated]))]
+    groups: list[np.ndarray] = []
+    if len(order):
+        d = ordinals[order]
+        if max_days is None:
+            cuts = np.array([], dtype=int)
+        else:
+            cuts = np.nonzero(np.diff(d) > max_days)[0] + 1
+        groups = np.split(order, cuts)
+    undated = rows[ordinals < 0]
+    if len(undated):
+        groups.append(undated)
+    blocks, approx = [], 0
+    for g in groups:
+        if len(g) <= max_block_claims:
+            blocks.append(np.sort(g))
+            continue
+        pieces = _cut_block(g, ordinals[g], max_block_claims)
+        approx += len(pieces) - 1
+        blocks.extend(np.sort(p) for p in pieces)
+    return blocks, approx
+
+
+def _cut_block(g: np.ndarray, d: np.ndarray, cap: int) -> list[np.ndarray]:
+    """Date-sorted rows ``g`` cut into pieces of at most ``cap``, at day boundaries where possible."""
+    days = np.split(g, np.nonzero(np.diff(d))[0] + 1)
+    pieces, cur = [], []
+    for day in days:
+        if len(day) > cap:  # one day alone overflows: cut it in input order
+            if cur:
+                pieces.append(np.concatenate(cur))
+                cur = []
+            day = np.sort(day)
+            pieces.extend(day[i:i + cap] for i in range(0, len(day), cap))
+            continue
+        if cur and sum(len(x) for x in cur) + len(day) > cap:
+            pieces.append(np.concatenate(cur))
+            cur = []
+        cur.append(day)
+    if cur:
+        pieces.append(np.concatenate(cur))
+    return pieces
+
+
+def plan_units(blocks: list[np.ndarray], unit_claims: int) -> list[list[np.ndarray]]:
+    units, cur, n = [], [], 0
+    for b in blocks:
+        cur.append(b)
+        n += len(b)
+        if n >= unit_claims:
+            units.append(cur)
+            cur, n = [], 0
+    if cur:
+        units.append(cur)
+    return units
+
+
+class _ReportResult(ScoreResult):
+    """A bounded slice of a large run for the report, with the run's true totals."""
+
+    totals: dict | None = None
+
+    def counts(self) -> dict[str, int]:
+        return dict(self.totals) if self.totals is not None else super().counts()
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """``kill`` (SIGTERM) stops a run like Ctrl-C: at a clean point, with the checkpoint intact."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    old = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+class StreamScorer:
+    """Score ``inputs`` into ``out`` with bounded memory; ``resume=True`` continues an interrupted run.
+
+    Example::
+
+        pipe = DiscrepPipeline.from_model()
+        summary = StreamScorer(pipe, ["big.jsonl"], "results/").run()
+    """
+
+    def __init__(self, pipeline: DiscrepPipeline, inputs, out, defaults: IngestDefaults | None = None,
+                 config: StreamConfig | None = None, model_uri: str = "in-memory", resume: bool = False,
+                 quiet: bool = False, extra: dict | None = None):
+        self.pipe = pipeline
+        self.inputs = [str(i) for i in inputs]
+        self.out = Path(out)
+        self.defaults = defaults or IngestDefaults()
+        self.config = config or StreamConfig()
+        self.model_uri = model_uri
+        self.resume = resume
+        self.quiet = quiet
+        self.extra = extra or {}
+        self.work = self.out / WORK_DIR
+        self.state: dict = {}
+
+    # ------------------------------------------------------------ checkpoint
+    def _settings(self) -> dict:
+        """Everything that changes results; a resume with different settings is refused."""
+        emb = self.pipe.embedder
+        clu = self.pipe.clusterer
+        d = asdict(self.defaults)
+        d.pop("today", None)
+        return {"model_uri": self.model_uri, "embedder": getattr(emb, "model", type(emb).__name__),
+                "embedder_backend": getattr(emb, "backend", None),
+                "clusterer": {k: v for k, v in clu.get_params().items()} if hasattr(clu, "get_params") else None,
+                "min_align": self.pipe.min_align, "max_block_claims": self.config.max_block_claims,
+                "defaults": {k: (v.isoformat() if isinstance(v, date) else v) for k, v in d.items()}}
+
+    def _fingerprint(self, files: list[dict]) -> str:
+        blob = json.dumps({"inputs": files, "settings": self._settings()}, sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def _save_state(self, **changes):
+        self.state.update(changes)
+        self.state["seconds"] = round(self._seconds0 + time.perf_counter() - self._t0, 3)
+        with atomic_write(self.work / STATE_FILE) as fh:
+            json.dump(self.state, fh, indent=1)
+
+    def _load_or_init_state(self, files: list[dict]):
+        fp = self._fingerprint(files)
+        sp = self.work / STATE_FILE
+        if self.resume and sp.exists():
+            try:
+                st = json.loads(sp.read_text())
+            except (OSError, json.JSONDecodeError) as e:
+                raise InputError(f"cannot resume: {sp} is unreadable ({e}); start again without --resume") from None
+            if st.get("version") != STATE_VERSION:
+                raise InputError(f"cannot resume: {sp} was written by another discrep version")
+            if st.get("fingerprint") != fp:
+                why = "the input files changed" if st.get("inputs") != files else "the model or settings changed"
+                raise InputError(f"cannot resume the run in {self.out}: {why} since it was interrupted. "
+                                 "Run again without --resume to start over (or use another --out)")
+            st["resumed"] = st.get("resumed", 0) + 1
+            self.state = st
+            self._log(f"resuming: {st['items']} input records done, phase {st['phase']}")
+            return
+        if self.resume:
+            self._log(f"nothing to resume in {self.out}: starting a new run")
+        elif sp.exists():
+            self._log(f"discarding the interrupted run in {self.out} (pass --resume to continue it instead)")
+        if self.work.exists():
+            shutil.rmtree(self.work)
+        self.work.mkdir(parents=True)
+        for name in (*OUTPUT_PARTS, "run.json", "report.html"):  # no stale output beside a new run
+            with contextlib.suppress(FileNotFoundError):
+                (self.out / name).unlink()
+        self.state = {"version": STATE_VERSION, "fingerprint": fp, "inputs": files, "phase": "extract",
+                      "items": 0, "articles": 0, "rejects": 0, "claims": 0, "dim": None, "sizes": {},
+                      "units_done": 0, "claims_done": 0, "counts": {}, "approximate_splits": 0, "resumed": 0,
+                      "settings": self._settings()}
+
+    def _log(self, msg: str):
+        if not self.quiet:
+            print(msg, file=sys.stderr)
+
+    def _bar(self, total, unit, desc, initial=0):
+        show = self.config.progress
+        if show is None:
+            show = sys.stderr.isatty()
+        from tqdm.auto import tqdm
+
+        return tqdm(total=total, initial=initial, unit=unit, desc=desc, disable=self.quiet or not show,
+                    file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
+
+    # ------------------------------------------------------------ run
+    def run(self) -> dict:
+        self._t0 = time.perf_counter()
+        self.out.mkdir(parents=True, exist_ok=True)
+        files = input_fingerprint(self.inputs)
+        if self.resume and not (self.work / STATE_FILE).exists() and (self.out / "run.json").exists():
+            summary = json.loads((self.out / "run.json").read_text())
+            if summary.get("fingerprint") == self._fingerprint(files):
+                self._log(f"the run in {self.out} is already complete: nothing to resume")
+                return summary
+        self._load_or_init_state(files)
+        self._seconds0 = float(self.state.get("seconds", 0.0))
+        with _sigterm_as_interrupt():
+            if self.state["phase"] == "extract":
+                self._extract_phase()
+            if self.state["phase"] == "classify":
+                self._classify_phase()
+            return self._finalize()
+
+    # ------------------------------------------------------------ phase 1
+    def _extract_phase(self):
+        st, sizes = self.state, self.state["sizes"]
+        fresh = st["items"] == 0 and not sizes
+        app = {n: _Appender(self.work / n, None if fresh else sizes.get(n, 0))
+               for n in (*SPOOLS, "rejects.part")}
+        countries = _countries(self.pipe.extractor)
+        files = expand_inputs(self.inputs)
+        bar = self._bar(count_items(files), "rec", "extract+embed", initial=st["items"])
+        it = iter_articles(self.inputs, self.defaults)
+        try:
+            for _ in range(st["items"]):  # re-read what is done (keeps duplicate-id checks) without scoring it
+                next(it)
+            buf: list[Article | Reject] = []
+            n_art = 0
+            for item in it:
+                buf.append(item)
+                n_art += isinstance(item, Article)
+                if n_art >= self.config.chunk_size:
+                    self._chunk(buf, app, countries)
+                    bar.update(len(buf))
+                    buf, n_art = [], 0
+            if buf:
+                self._chunk(buf, app, countries)
+                bar.update(len(buf))
+        finally:
+            bar.close()
+            for a in app.values():
+                a.close()
+        self._save_state(phase="classify")
+
+    def _chunk(self, items, app, countries):
+        arts = [a for a in items if isinstance(a, Article)]
+        rejects = [r for r in items if isinstance(r, Reject)]
+        claims = self.pipe.extract(arts)
+        dates, places = context_fill(claims, countries)
+        if claims:
+            V = np.ascontiguousarray(self.pipe.embedder.encode([c.text for c in claims]), dtype=np.float32)
+            if self.state["dim"] is None:
+                self.state["dim"] = int(V.shape[1])
+            off = app["claims.spool"].size()
+            index = np.zeros((len(claims), 2), dtype=np.int64)
+            lines = []
+            for i, (c, d, p) in enumerate(zip(claims, dates, places)):
+                line = (json.dumps({"c": claim_to_dict(c), "d": d.isoformat() if d else None, "p": sorted(p)},
+                                   ensure_ascii=False) + "\n").encode("utf-8")
+                index[i] = (off, d.toordinal() if d else -1)
+                off += len(line)
+                lines.append(line)
+            app["claims.spool"].write(b"".join(lines))
+            app["vectors.f32"].write(V.tobytes())
+            app["index.i64"].write(index.tobytes())
+        app["articles.spool"].write(_jsonl({"id": a.id, "outlet": a.outlet, "url": a.url} for a in arts))
+        app["rejects.part"].write(_jsonl(rejects))
+        for a in app.values():
+            a.sync()
+        st = self.state
+        self._save_state(items=st["items"] + len(items), articles=st["articles"] + len(arts),
+                         rejects=st["rejects"] + len(rejects), claims=st["claims"] + len(claims),
+                         sizes={n: a.size() for n, a in app.items()})
+
+    # ------------------------------------------------------------ phase 2
+    def _classify_phase(self):
+        st = self.state
+        n = st["claims"]
+        index = np.fromfile(self.work / "index.i64", dtype=np.int64).reshape(-1, 2)[:n]
+        clu = self.pipe.clusterer
+        max_days = getattr(clu, "max_days", None) if getattr(clu, "w_date", 0) else None
+        blocks, approx = plan_blocks(index[:, 1], max_days, self.config.max_block_claims)
+        units = plan_units(blocks, self.config.unit_claims)
+        parts = ("claims.part", "incidents.part", "discrepancies.part", "source_pairs.part")
+        fresh = st["units_done"] == 0 and "claims.part" not in st["sizes"]
+        app = {p: _Appender(self.work / p, None if fresh else st["sizes"].get(p, 0)) for p in parts}
+        vectors = (np.memmap(self.work / "vectors.f32", dtype=np.float32, mode="r", shape=(n, st["dim"]))
+                   if n else np.zeros((0, 1), np.float32))
+        bar = self._bar(n, "claim", "cluster+classify", initial=st["claims_done"])
+        try:
+            with open(self.work / "claims.spool", "rb") as spool:
+                for k in range(st["units_done"], len(units)):
+                    unit = units[k]
+                    res = self._unit(unit, index, vectors, spool)
+                    app["claims.part"].write(_jsonl(res.claims))
+                    app["incidents.part"].write(_jsonl(res.incidents))
+                    app["discrepancies.part"].write(_jsonl(res.discrepancies))
+                    app["source_pairs.part"].write(_jsonl(res.source_pairs))
+                    for a in app.values():
+                        a.sync()
+                    counts = dict(st["counts"])
+                    for key, v in res.counts().items():
+                        if key not in ("articles", "rejects", "claims"):
+                            counts[key] = counts.get(key, 0) + v
+                    done = sum(len(b) for b in unit)
+                    self._save_state(units_done=k + 1, claims_done=st["claims_done"] + done, counts=counts,
+                                     sizes={**st["sizes"], **{p: a.size() for p, a in app.items()}})
+                    bar.update(done)
+        finally:
+            bar.close()
+            for a in app.values():
+                a.close()
+        self._save_state(phase="finalize", approximate_splits=approx, blocks=len(blocks), units=len(units))
+
+    def _unit(self, unit: list[np.ndarray], index, vectors, spool) -> ScoreResult:
+        pipe = self.pipe
+        claims_all: list[Claim] = []
+        incidents: list[Incident] = []
+        vec: dict[str, np.ndarray] = {}
+        for rows in unit:
+            recs = []
+            for r in rows:
+                spool.seek(int(index[r, 0]))
+                recs.append(json.loads(spool.readline()))
+            claims = [claim_from_dict(x["c"]) for x in recs]
+            dates = [date.fromisoformat(x["d"]) if x["d"] else None for x in recs]
+            places = [set(x["p"]) for x in recs]
+            X = np.asarray(vectors[rows], dtype=np.float32)
+            labels = pipe.clusterer.fit_predict(X, dates=dates, places=places)
+            incidents.extend(build_incidents(claims, labels, dates, places))
+            claims_all.extend(claims)
+            vec.update({c.claim_id: x for c, x in zip(claims, X)})
+        remember = getattr(pipe.embedder, "remember", None)
+        if remember is not None:  # the classifier re-embeds pair texts: serve them from memory
+            remember([c.text for c in claims_all], np.stack([vec[c.claim_id] for c in claims_all]))
+        by_inc: dict[str, list[Claim]] = {}
+        for c in claims_all:
+            by_inc.setdefault(c.incident_id or "", []).append(c)
+        pairs = []
+        for inc in incidents:
+            pairs.extend(align_incident(by_inc.get(inc.incident_id, []), vec, pipe.min_align))
+        ds = dedupe(pipe.compare_pairs(pairs))
+        return ScoreResult(claims=claims_all, incidents=incidents, discrepancies=ds, source_pairs=summarise(ds))
+
+    # ------------------------------------------------------------ finish
+    def _part(self, name: str) -> Path:
+        """A part file, or its final name when a killed finalize had moved it already."""
+        p = self.work / (name.replace(".jsonl", ".part"))
+        return p if p.exists() else self.out / name
+
+    def _finalize(self) -> dict:
+        st = self.state
+        for name in OUTPUT_PARTS:  # cut parts to their checkpointed length (a kill may have left a tail)
+            p = self.work / name.replace(".jsonl", ".part")
+            if p.exists() and name.replace(".jsonl", ".part") in st["sizes"]:
+                with open(p, "ab") as fh:
+                    fh.truncate(st["sizes"][name.replace(".jsonl", ".part")])
+        counts = {"articles": st["articles"], "claims": st["claims"], "incidents": 0, "discrepancies": 0,
+                  "source_pairs": 0, "rejects": st["rejects"], **st["counts"]}
+        counts = {k: counts[k] for k in ("articles", "claims", "incidents", "discrepancies", "source_pairs", "rejects")
+                  } | {k: v for k, v in sorted(counts.items()) if k.startswith("label_")}
+        from .report import render
+        from .scoring import package_versions
+
+        with atomic_write(self.out / "report.html") as fh:
+            fh.write(render(self._report_slice(counts), self.model_uri))
+        emb = self.pipe.embedder
+        summary = {"model_uri": self.model_uri, "counts": counts, "versions": package_versions(),
+                   "read": st["articles"] + st["rejects"], "scored": st["articles"], "rejected": st["rejects"],
+                   "inputs": self.inputs, "seconds": round(self._seconds0 + time.perf_counter() - self._t0, 2),
+                   "engine": "local", "fingerprint": st["fingerprint"], "resumed": st.get("resumed", 0),
+                   "chunk_size": self.config.chunk_size, "blocks": st.get("blocks", 0),
+                   "approximate_splits": st.get("approximate_splits", 0),
+                   "embedder": {"model": getattr(emb, "model", type(emb).__name__),
+                                "backend": getattr(emb, "backend", None),
+                                "encoded": getattr(emb, "n_encoded_", None), "cached": getattr(emb, "n_cached_", None)},
+                   **self.extra}
+        for name in OUTPUT_PARTS:
+            p = self.work / name.replace(".jsonl", ".part")
+            if p.exists():
+                os.replace(p, self.out / name)
+            elif not (self.out / name).exists():
+                (self.out / name).write_text("")
+        with atomic_write(self.out / "run.json") as fh:
+            json.dump(summary, fh, indent=2, ensure_ascii=False, default=str)
+        shutil.rmtree(self.work, ignore_errors=True)
+        return summary
+
+    def _report_slice(self, totals: dict) -> _ReportResult:
+        """The most disputed incidents (and what the report needs of them), read back from the parts."""
+        K = self.config.report_incidents
+        score: dict[str, list[int]] = {}
+        for rec in _read_jsonl(self._part("discrepancies.jsonl")):
+            s = score.setdefault(rec["incident_id"], [0, 0, 0])
+            s[{"contradict": 0, "agree": 1}.get(rec["label"], 2)] += 1
+        from .report import dispute_score
+
+        disputed = sorted(score, key=lambda i: (-dispute_score(*score[i]), i))[:K]
+        keep = set(disputed)
+        incidents, quiet = [], 0
+        for rec in _read_jsonl(self._part("incidents.jsonl")):
+            if rec["incident_id"] in keep or (rec["incident_id"] not in score and quiet < K):
+                quiet += rec["incident_id"] not in score
+                incidents.append(Incident(**{**rec, "date_from": _d(rec["date_from"]), "date_to": _d(rec["date_to"])}))
+        keep |= {i.incident_id for i in incidents}
+        claims = {}
+        for rec in _read_jsonl(self._part("claims.jsonl")):
+            if rec.get("incident_id") in keep:
+                claims[rec["claim_id"]] = claim_from_dict(rec)
+        ds = []
+        for rec in _read_jsonl(self._part("discrepancies.jsonl")):
+            if rec["incident_id"] in keep:
+                a = claims.get(rec["claim_a"]["claim_id"])
+                b = claims.get(rec["claim_b"]["claim_id"]) if rec.get("claim_b") else None
+                ds.append(Discrepancy(rec["incident_id"], rec["source_a"], rec["source_b"], rec["label"], rec["score"],
+                                      rec["reason"], a, b, rec.get("proba", {})))
+        need = {c.article_id for c in claims.values()}
+        arts = [Article(r["id"], r["outlet"], None, "", "", url=r.get("url"))
+                for r in _read_jsonl(self.work / "articles.spool") if r["id"] in need]
+        rejects = []
+        for rec in _read_jsonl(self._part("rejects.jsonl")):
+            if len(rejects) >= 1000:
+                break
+            rejects.append(Reject(**{k: rec.get(k) for k in ("input", "reason", "id")}))
+        res = _ReportResult(articles=arts, claims=list(claims.values()), incidents=incidents, discrepancies=ds,
+                            source_pairs=[], rejects=rejects)
+        res.totals = totals
+        return res
+
+
+def _d(s):
+    return date.fromisoformat(s) if s else None
+
+
+def _read_jsonl(path: Path):
+    if not path.exists():
+        return
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
