@@ -132,57 +132,69 @@ def count_items(files: list[Path]) -> int | None:
     return n
 
 
-def plan_blocks(ordinals: np.ndarray, max_days: float | None, max_block_claims: int) -> tuple[list[np.ndarray], int]:
-    """Split claim rows into clustering blocks: exact splits at date gaps over ``max_days``, then cuts at
-    day boundaries for blocks over ``max_block_claims``. Returns (blocks of row indices in input order,
-    number of approximate cuts). Undated claims (ordinal < 0) form blocks of their own."""
-    n = len(ordinals)
-    if n == 0:
-        return [], 0
-    rows = np.arange(n)
-    dated = rows[ordinals >= 0]
-    order = dated[np.lexsort((dated, ordinals[dated]))]
-    groups: list[np.ndarray] = []
-    if len(order):
-        d = ordinals[order]
-        if max_days is None:
-            cuts = np.array([], dtype=int)
+def plan_date_blocks(date_counts: dict[int, int], max_days: float | None, cap: int) -> tuple[dict[int, int], int]:
+    """Block ids per date from claim counts per date (ordinal; -1 for undated), shared by the local and
+    Spark engines. Dates further apart than ``max_days`` never share a block (exact); a run of close
+    dates over ``cap`` claims is cut at day boundaries, and one day over ``cap`` takes several
+    consecutive ids (claim ``k`` of that day, in input order, goes to ``id + k // cap``).
+    Returns ({ordinal: first block id}, number of approximate cuts)."""
+    base: dict[int, int] = {}
+    nxt, approx = 0, 0
+    dated = sorted(d for d in date_counts if d >= 0)
+    groups: list[list[int]] = []
+    for d in dated:
+        if groups and (max_days is None or d - groups[-1][-1] <= max_days):
+            groups[-1].append(d)
         else:
-            cuts = np.nonzero(np.diff(d) > max_days)[0] + 1
-        groups = np.split(order, cuts)
-    undated = rows[ordinals < 0]
-    if len(undated):
-        groups.append(undated)
-    blocks, approx = [], 0
+            groups.append([d])
+    if -1 in date_counts:
+        groups.append([-1])
     for g in groups:
-        if len(g) <= max_block_claims:
-            blocks.append(np.sort(g))
+        total = sum(date_counts[d] for d in g)
+        pieces_before = nxt
+        if total <= cap:
+            for d in g:
+                base[d] = nxt
+            nxt += 1
             continue
-        pieces = _cut_block(g, ordinals[g], max_block_claims)
-        approx += len(pieces) - 1
-        blocks.extend(np.sort(p) for p in pieces)
-    return blocks, approx
+        cur = 0
+        for d in g:
+            n = date_counts[d]
+            if n > cap:
+                if cur:
+                    nxt += 1
+                base[d] = nxt
+                nxt += -(-n // cap)
+                cur = 0
+                continue
+            if cur and cur + n > cap:
+                nxt += 1
+                cur = 0
+            base[d] = nxt
+            cur += n
+        if cur:
+            nxt += 1
+        approx += (nxt - pieces_before) - 1
+    return base, approx
 
 
-def _cut_block(g: np.ndarray, d: np.ndarray, cap: int) -> list[np.ndarray]:
-    """Date-sorted rows ``g`` cut into pieces of at most ``cap``, at day boundaries where possible."""
-    days = np.split(g, np.nonzero(np.diff(d))[0] + 1)
-    pieces, cur = [], []
-    for day in days:
-        if len(day) > cap:  # one day alone overflows: cut it in input order
-            if cur:
-                pieces.append(np.concatenate(cur))
-                cur = []
-            day = np.sort(day)
-            pieces.extend(day[i:i + cap] for i in range(0, len(day), cap))
-            continue
-        if cur and sum(len(x) for x in cur) + len(day) > cap:
-            pieces.append(np.concatenate(cur))
-            cur = []
-        cur.append(day)
-    if cur:
-        pieces.append(np.concatenate(cur))
-    return pieces
+def plan_blocks(ordinals: np.ndarray, max_days: float | None, max_block_claims: int) -> tuple[list[np.ndarray], int]:
+    """Claim rows (in input order) per clustering block; see :func:`plan_date_blocks`."""
+    ordinals = np.asarray(ordinals, dtype=np.int64)
+    if len(ordinals) == 0:
+        return [], 0
+    days, inverse, counts = np.unique(ordinals, return_inverse=True, return_counts=True)
+    base, approx = plan_date_blocks({int(d): int(c) for d, c in zip(days, counts)}, max_days, max_block_claims)
+    order = np.lexsort((np.arange(len(ordinals)), ordinals))  # by day, then input order
+    first = np.searchsorted(ordinals[order], days)
+    rank = np.empty(len(ordinals), dtype=np.int64)
+    rank[order] = np.arange(len(ordinals)) - first[inverse[order]]
+    block = np.array([base[int(d)] for d in days])[inverse]
+    over = (counts > max_block_claims)[inverse]
+    block = block + np.where(over, rank // max_block_claims, 0)
+    ids, where = np.unique(block, return_inverse=True)
+    rows = np.argsort(where, kind="stable")
+    return np.split(rows, np.cumsum(np.bincount(where))[:-1]), approx
 
 
 def plan_units(blocks: list[np.ndarray], unit_claims: int) -> list[list[np.ndarray]]:
@@ -512,45 +524,50 @@ class StreamScorer:
         return summary
 
     def _report_slice(self, totals: dict) -> _ReportResult:
-        """The most disputed incidents (and what the report needs of them), read back from the parts."""
-        K = self.config.report_incidents
-        score: dict[str, list[int]] = {}
-        for rec in _read_jsonl(self._part("discrepancies.jsonl")):
-            s = score.setdefault(rec["incident_id"], [0, 0, 0])
-            s[{"contradict": 0, "agree": 1}.get(rec["label"], 2)] += 1
-        from .report import dispute_score
+        files = {n: self._part(f"{n}.jsonl") for n in ("discrepancies", "incidents", "claims", "rejects")}
+        return report_slice({**files, "articles": self.work / "articles.spool"}, self.config.report_incidents, totals)
 
-        disputed = sorted(score, key=lambda i: (-dispute_score(*score[i]), i))[:K]
-        keep = set(disputed)
-        incidents, quiet = [], 0
-        for rec in _read_jsonl(self._part("incidents.jsonl")):
-            if rec["incident_id"] in keep or (rec["incident_id"] not in score and quiet < K):
-                quiet += rec["incident_id"] not in score
-                incidents.append(Incident(**{**rec, "date_from": _d(rec["date_from"]), "date_to": _d(rec["date_to"])}))
-        keep |= {i.incident_id for i in incidents}
-        claims = {}
-        for rec in _read_jsonl(self._part("claims.jsonl")):
-            if rec.get("incident_id") in keep:
-                claims[rec["claim_id"]] = claim_from_dict(rec)
-        ds = []
-        for rec in _read_jsonl(self._part("discrepancies.jsonl")):
-            if rec["incident_id"] in keep:
-                a = claims.get(rec["claim_a"]["claim_id"])
-                b = claims.get(rec["claim_b"]["claim_id"]) if rec.get("claim_b") else None
-                ds.append(Discrepancy(rec["incident_id"], rec["source_a"], rec["source_b"], rec["label"], rec["score"],
-                                      rec["reason"], a, b, rec.get("proba", {})))
-        need = {c.article_id for c in claims.values()}
-        arts = [Article(r["id"], r["outlet"], None, "", "", url=r.get("url"))
-                for r in _read_jsonl(self.work / "articles.spool") if r["id"] in need]
-        rejects = []
-        for rec in _read_jsonl(self._part("rejects.jsonl")):
-            if len(rejects) >= 1000:
-                break
-            rejects.append(Reject(**{k: rec.get(k) for k in ("input", "reason", "id")}))
-        res = _ReportResult(articles=arts, claims=list(claims.values()), incidents=incidents, discrepancies=ds,
-                            source_pairs=[], rejects=rejects)
-        res.totals = totals
-        return res
+
+def report_slice(files: dict[str, Path], K: int, totals: dict) -> _ReportResult:
+    """The ``K`` most disputed incidents of a run (and what the report shows of them), read back from its
+    JSONL files in a few passes: memory grows with K and the number of incidents, not with claims."""
+    from .report import dispute_score
+
+    score: dict[str, list[int]] = {}
+    for rec in _read_jsonl(files["discrepancies"]):
+        s = score.setdefault(rec["incident_id"], [0, 0, 0])
+        s[{"contradict": 0, "unreported": 1}.get(rec["label"], 2)] += 1
+    keep = set(sorted(score, key=lambda i: (-dispute_score(*score[i]), i))[:K])
+    incidents, quiet = [], 0
+    for rec in _read_jsonl(files["incidents"]):
+        iid = rec["incident_id"]
+        if iid in keep or (iid not in score and quiet < K):
+            quiet += iid not in score
+            incidents.append(Incident(**{**rec, "date_from": _d(rec["date_from"]), "date_to": _d(rec["date_to"])}))
+    keep |= {i.incident_id for i in incidents}
+    claims = {}
+    for rec in _read_jsonl(files["claims"]):
+        if rec.get("incident_id") in keep:
+            claims[rec["claim_id"]] = claim_from_dict(rec)
+    ds = []
+    for rec in _read_jsonl(files["discrepancies"]):
+        if rec["incident_id"] in keep:
+            a = claims.get(rec["claim_a"]["claim_id"])
+            b = claims.get(rec["claim_b"]["claim_id"]) if rec.get("claim_b") else None
+            ds.append(Discrepancy(rec["incident_id"], rec["source_a"], rec["source_b"], rec["label"], rec["score"],
+                                  rec["reason"], a, b, rec.get("proba", {})))
+    need = {c.article_id for c in claims.values()}
+    arts = [Article(r["id"], r["outlet"], None, "", "", url=r.get("url"))
+            for r in _read_jsonl(files["articles"]) if r["id"] in need]
+    rejects = []
+    for rec in _read_jsonl(files["rejects"]):
+        if len(rejects) >= 1000:
+            break
+        rejects.append(Reject(**{k: rec.get(k) for k in ("input", "reason", "id")}))
+    res = _ReportResult(articles=arts, claims=list(claims.values()), incidents=incidents, discrepancies=ds,
+                        source_pairs=[], rejects=rejects)
+    res.totals = totals
+    return res
 
 
 def _d(s):
