@@ -510,7 +510,8 @@ class StreamScorer:
                    "approximate_splits": st.get("approximate_splits", 0),
                    "embedder": {"model": getattr(emb, "model", type(emb).__name__),
                                 "backend": getattr(emb, "backend", None),
-                                "encoded": getattr(emb, "n_encoded_", None), "cached": getattr(emb, "n_cached_", None)},
+                                "encoded": getattr(emb, "n_encoded_", None), "cached": getattr(emb, "n_cached_", None),
+                                "encode_seconds": round(getattr(emb, "encode_seconds_", 0.0), 3)},
                    **self.extra}
         for name in OUTPUT_PARTS:
             p = self.work / name.replace(".jsonl", ".part")
