@@ -182,3 +182,28 @@ def test_synthetic_corpus_epochs():
     assert e2["id"].endswith("-e2") and date.fromisoformat(e0["published"]) - date.fromisoformat(e2["published"]) \
         == (date.fromisoformat(e0["published"]) - date.fromisoformat(e0["published"])) + __import__("datetime").timedelta(28)
     assert e0["text"] != e2["text"]
+
+
+def test_progress_bar_shows_rate_and_quiet_silences_it(fast_pipe, tmp_path, capsys):
+    corpus = write_corpus(tmp_path / "corpus.jsonl", 14)
+    StreamScorer(fast_pipe, [corpus], tmp_path / "a", config=StreamConfig(chunk_size=5, progress=True)).run()
+    err = capsys.readouterr().err
+    assert "extract+embed" in err and "cluster+classify" in err and "rec/s" in err and "14/14" in err
+    assert "<" in err  # elapsed<remaining: the ETA
+    StreamScorer(fast_pipe, [corpus], tmp_path / "b", config=StreamConfig(progress=True), quiet=True).run()
+    assert capsys.readouterr().err == ""
+    # not a terminal (pytest captures stderr) and no explicit choice: no bar
+    StreamScorer(fast_pipe, [corpus], tmp_path / "c").run()
+    assert "extract+embed" not in capsys.readouterr().err
+
+
+def test_embedder_options_and_memory_of_spooled_vectors():
+    from discrep.embed import Embedder, configure_embedder
+
+    e = configure_embedder(Embedder(), batch_size=16, threads=1, backend="onnx", cache_dir="/tmp/x", memory_cache=5)
+    assert (e.batch_size, e.threads, e.backend, e.cache_dir, e.memory_cache) == (16, 1, "onnx", "/tmp/x", 5)
+    e = Embedder(memory_cache=3)
+    V = np.eye(4, dtype=np.float32)
+    e.remember(["a", "b", "c", "d"], V)
+    assert len(e._mem) == 3  # the LRU bound holds
+    assert np.array_equal(e.encode(["d", "c"]), V[[3, 2]]) and e.n_encoded_ == 0  # served without the model
