@@ -76,6 +76,9 @@ def cmd_score(args) -> int:
     from .ingest import IngestDefaults
     from .scoring import score_files
 
+    if args.resume and args.engine == "spark":
+        print("error: --resume is for the local engine; Spark re-runs failed tasks itself", file=sys.stderr)
+        return 2
     if args.resume and not args.out:
         print("error: --resume needs the --out folder of the interrupted run", file=sys.stderr)
         return 2

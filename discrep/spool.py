@@ -17,18 +17,25 @@ from .types import Claim, Quantity
 
 _CLAIM_FIELDS = {f.name for f in dataclasses.fields(Claim)}
 _QTY_FIELDS = {f.name for f in dataclasses.fields(Quantity)}
+_CLAIM_ORDER = [f.name for f in dataclasses.fields(Claim)]
+_QTY_ORDER = [f.name for f in dataclasses.fields(Quantity)]
 _DATE_FIELDS = ("published", "date")
 
 
 def claim_to_dict(c: Claim) -> dict[str, Any]:
     """Every field of the claim, JSON-safe (dates as ISO strings, an unbounded ``high`` as None)."""
-    d = dataclasses.asdict(c)
+    d = {f: getattr(c, f) for f in _CLAIM_ORDER}  # shallow: dataclasses.asdict deep-copies (5x slower)
     for k in _DATE_FIELDS:
         if isinstance(d.get(k), date):
             d[k] = d[k].isoformat()
-    for q in d.get("quantities", []):
-        if isinstance(q.get("high"), float) and math.isinf(q["high"]):
-            q["high"] = None
+    d["events"], d["places"] = list(d["events"]), list(d["places"])
+    qs = []
+    for q in c.quantities:
+        qd = {f: getattr(q, f) for f in _QTY_ORDER}
+        if isinstance(qd["high"], float) and math.isinf(qd["high"]):
+            qd["high"] = None
+        qs.append(qd)
+    d["quantities"] = qs
     return d
 
 

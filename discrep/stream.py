@@ -236,6 +236,16 @@ def _sigterm_as_interrupt():
         signal.signal(signal.SIGTERM, old)
 
 
+@dataclass
+class _Prepared:
+    items: list
+    arts: list
+    rejects: list
+    claims: list
+    lines: list
+    ordinals: list
+
+
 class StreamScorer:
     """Score ``inputs`` into ``out`` with bounded memory; ``resume=True`` continues an interrupted run.
 
@@ -354,59 +364,65 @@ class StreamScorer:
         fresh = st["items"] == 0 and not sizes
         app = {n: _Appender(self.work / n, None if fresh else sizes.get(n, 0))
                for n in (*SPOOLS, "rejects.part")}
-        countries = _countries(self.pipe.extractor)
-        files = expand_inputs(self.inputs)
-        bar = self._bar(count_items(files), "rec", "extract+embed", initial=st["items"])
+        bar = self._bar(count_items(expand_inputs(self.inputs)), "rec", "extract+embed", initial=st["items"])
         it = iter_articles(self.inputs, self.defaults)
+        for _ in range(st["items"]):  # re-read what is done (keeps duplicate-id checks) without scoring it
+            next(it)
         try:
-            for _ in range(st["items"]):  # re-read what is done (keeps duplicate-id checks) without scoring it
-                next(it)
-            buf: list[Article | Reject] = []
-            n_art = 0
-            for item in it:
-                buf.append(item)
-                n_art += isinstance(item, Article)
-                if n_art >= self.config.chunk_size:
-                    self._chunk(buf, app, countries)
-                    bar.update(len(buf))
-                    buf, n_art = [], 0
-            if buf:
-                self._chunk(buf, app, countries)
-                bar.update(len(buf))
+            for prep in self._prepared_chunks(it):
+                self._chunk(prep, app)
+                bar.update(len(prep.items))
         finally:
             bar.close()
             for a in app.values():
                 a.close()
         self._save_state(phase="classify")
 
-    def _chunk(self, items, app, countries):
+    def _prepared_chunks(self, it):
+        """Chunks of input records with their claims extracted and spool lines serialised (everything but
+        the vectors). Running this in a helper thread beside the embedder gained nothing on 2 cores (the
+        embedder already uses both), so it runs inline."""
+        countries = _countries(self.pipe.extractor)
+        buf: list[Article | Reject] = []
+        n_art = 0
+        for item in it:
+            buf.append(item)
+            n_art += isinstance(item, Article)
+            if n_art >= self.config.chunk_size:
+                yield self._prepare(buf, countries)
+                buf, n_art = [], 0
+        if buf:
+            yield self._prepare(buf, countries)
+
+    def _prepare(self, items, countries) -> "_Prepared":
         arts = [a for a in items if isinstance(a, Article)]
-        rejects = [r for r in items if isinstance(r, Reject)]
         claims = self.pipe.extract(arts)
         dates, places = context_fill(claims, countries)
+        lines = [(json.dumps({"c": claim_to_dict(c), "d": d.isoformat() if d else None, "p": sorted(p)},
+                             ensure_ascii=False) + "\n").encode("utf-8") for c, d, p in zip(claims, dates, places)]
+        return _Prepared(items, arts, [r for r in items if isinstance(r, Reject)], claims, lines,
+                         [d.toordinal() if d else -1 for d in dates])
+
+    def _chunk(self, prep: "_Prepared", app):
+        claims = prep.claims
         if claims:
             V = np.ascontiguousarray(self.pipe.embedder.encode([c.text for c in claims]), dtype=np.float32)
             if self.state["dim"] is None:
                 self.state["dim"] = int(V.shape[1])
-            off = app["claims.spool"].size()
+            lens = np.array([len(x) for x in prep.lines], dtype=np.int64)
             index = np.zeros((len(claims), 2), dtype=np.int64)
-            lines = []
-            for i, (c, d, p) in enumerate(zip(claims, dates, places)):
-                line = (json.dumps({"c": claim_to_dict(c), "d": d.isoformat() if d else None, "p": sorted(p)},
-                                   ensure_ascii=False) + "\n").encode("utf-8")
-                index[i] = (off, d.toordinal() if d else -1)
-                off += len(line)
-                lines.append(line)
-            app["claims.spool"].write(b"".join(lines))
+            index[:, 0] = app["claims.spool"].size() + np.concatenate([[0], np.cumsum(lens)[:-1]])
+            index[:, 1] = prep.ordinals
+            app["claims.spool"].write(b"".join(prep.lines))
             app["vectors.f32"].write(V.tobytes())
             app["index.i64"].write(index.tobytes())
-        app["articles.spool"].write(_jsonl({"id": a.id, "outlet": a.outlet, "url": a.url} for a in arts))
-        app["rejects.part"].write(_jsonl(rejects))
+        app["articles.spool"].write(_jsonl({"id": a.id, "outlet": a.outlet, "url": a.url} for a in prep.arts))
+        app["rejects.part"].write(_jsonl(prep.rejects))
         for a in app.values():
             a.sync()
         st = self.state
-        self._save_state(items=st["items"] + len(items), articles=st["articles"] + len(arts),
-                         rejects=st["rejects"] + len(rejects), claims=st["claims"] + len(claims),
+        self._save_state(items=st["items"] + len(prep.items), articles=st["articles"] + len(prep.arts),
+                         rejects=st["rejects"] + len(prep.rejects), claims=st["claims"] + len(claims),
                          sizes={n: a.size() for n, a in app.items()})
 
     # ------------------------------------------------------------ phase 2

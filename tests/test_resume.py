@@ -17,8 +17,11 @@ NAMES = ("claims.jsonl", "incidents.jsonl", "discrepancies.jsonl", "source_pairs
 def _start(args, home):
     env = {**os.environ, "DISCREP_HOME": str(home), "HF_HUB_OFFLINE": "1"}
     env.pop("MLFLOW_TRACKING_URI", None)
+    # a shell that runs the tests in the background (`cmd &`) starts them with SIGINT ignored, and Python
+    # then never raises KeyboardInterrupt: give the child the default disposition, as a terminal would
     return subprocess.Popen([sys.executable, "-m", "discrep.cli", "score", *args], cwd=home, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def _wait_for(state_path, pred, proc, timeout=300):
