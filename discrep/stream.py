@@ -336,8 +336,13 @@ class StreamScorer:
             show = sys.stderr.isatty()
         from tqdm.auto import tqdm
 
+        try:
+            sized = os.get_terminal_size(sys.stderr.fileno()).columns > 0
+        except (OSError, ValueError, AttributeError):
+            sized = False
         return tqdm(total=total, initial=initial, unit=unit, desc=desc, disable=self.quiet or not show,
-                    file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
+                    file=sys.stderr, dynamic_ncols=sized, ncols=None if sized else 100,
+                    nrows=None if sized else 20, smoothing=0.1)  # an unsized pty (0x0) hides bars
 
     # ------------------------------------------------------------ run
     def run(self) -> dict:
