@@ -9,12 +9,14 @@ Library API::
     compare("The governor said one person was killed.", article_text)
 """
 from .compare import Comparison, compare
-from .errors import DiscrepError, InputError, ModelLoadError, NoModelError, TrackingError
+from .errors import (ChecksumError, DiscrepError, InputError, ModelLoadError, NoModelError, TrackingError,
+                     UntrustedModelError)
 from .ingest import read_articles
 from .pipeline import DiscrepPipeline, ScoreResult
 from .types import Article, Claim, ClaimPair, Discrepancy, Incident, Quantity, SourcePairScore
 
 __version__ = "0.1.0"
-__all__ = ["Article", "Claim", "ClaimPair", "Comparison", "DiscrepError", "DiscrepPipeline", "Discrepancy",
+__all__ = ["Article", "ChecksumError", "Claim", "ClaimPair", "Comparison", "DiscrepError", "DiscrepPipeline",
+           "Discrepancy",
            "Incident", "InputError", "ModelLoadError", "NoModelError", "Quantity", "ScoreResult", "SourcePairScore",
-           "TrackingError", "compare", "read_articles"]
+           "TrackingError", "UntrustedModelError", "compare", "read_articles"]

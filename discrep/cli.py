@@ -17,6 +17,7 @@ from pathlib import Path
 from .errors import DiscrepError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def find_conf_dir(explicit: str | None = None) -> Path:
@@ -74,16 +75,22 @@ def _parse_date(s: str) -> date:
 def cmd_score(args) -> int:
     _env_defaults()
     from .ingest import IngestDefaults
-    from .scoring import score_files
+    from .scoring import nothing_scored_reason, score_files
 
-    if args.resume and args.engine == "spark":
-        print("error: --resume is for the local engine; Spark re-runs failed tasks itself", file=sys.stderr)
+    if args.resume and args.engine != "stream":
+        print("error: --resume needs --engine stream (the local engine keeps no checkpoints; Spark re-runs "
+              "failed tasks itself)", file=sys.stderr)
+        return 2
+    if args.engine != "local" and args.incidents:
+        print("error: --incidents needs --engine local (an interrupted stream or Spark run could not undo its "
+              "store updates; see docs/scale.md)", file=sys.stderr)
         return 2
     if args.resume and not args.out:
         print("error: --resume needs the --out folder of the interrupted run", file=sys.stderr)
         return 2
     out = Path(args.out or Path(os.environ["DISCREP_HOME"]) / "scores" / time.strftime("%Y%m%d-%H%M%S"))
-    defaults = IngestDefaults(outlet=args.outlet, published=args.published, lang=args.lang)
+    defaults = IngestDefaults(outlet=args.outlet, published=args.published, lang=args.lang,
+                              unknown_lang=args.unknown_lang, max_text_chars=args.max_chars)
     emb = {"batch_size": args.batch_size, "threads": args.threads, "backend": args.backend,
            "cache_dir": args.embed_cache}
     if args.threads:
@@ -99,23 +106,28 @@ def cmd_score(args) -> int:
         else:
             from .stream import StreamConfig
 
-            cfg = StreamConfig(chunk_size=args.chunk_size)
+            cfg = StreamConfig(chunk_size=args.chunk_size) if args.engine == "stream" else None
             summary = score_files(args.inputs, out, model_uri=args.model, defaults=defaults,
-                                  tracking_uri=args.tracking_uri, quiet=args.quiet, resume=args.resume, config=cfg,
+                                  tracking_uri=args.tracking_uri, quiet=args.quiet, incidents=args.incidents,
+                                  reconcile=args.reconcile, engine=args.engine, resume=args.resume, config=cfg,
                                   embedder_options=emb)
     except KeyboardInterrupt:
+        if args.engine != "stream":
+            raise
         print(f"\ninterrupted: the finished part is kept in {out}; run the same command with --resume "
               f"to continue", file=sys.stderr)
         return 130
     c = summary["counts"]
     print(f"scored {c['articles']} articles -> {c['claims']} claims, {c['incidents']} incidents, "
           f"{c.get('label_contradict', 0)} contradictions, {c.get('label_unreported', 0)} unreported, "
-          f"{c.get('label_agree', 0)} agreements; {c['rejects']} inputs rejected")
+          f"{c.get('label_agree', 0)} agreements; {summary['rejected']} inputs rejected, "
+          f"{summary.get('warnings', 0)} warnings")
     print(f"model:  {summary['model_uri']}")
     print(f"output: {out}")
     print(f"report: {out / 'report.html'}")
     if c["articles"] == 0:
-        print("error: nothing could be scored; see rejects.jsonl for why", file=sys.stderr)
+        print(f"error: nothing could be scored: {nothing_scored_reason(summary)}; "
+              f"see {out / 'rejects.jsonl'}", file=sys.stderr)
         return 2
     return 0
 
@@ -130,26 +142,68 @@ def cmd_compare(args) -> int:
     return 0
 
 
-def cmd_ui(args) -> int:
+def cmd_log_model(args) -> int:
     _env_defaults()
-    import subprocess
+    from .tracking import log_saved_model
 
-    from .tracking import resolve_tracking_uri
+    r = log_saved_model(args.path, tracking_uri=args.tracking_uri, experiment=args.experiment,
+                        register=not args.no_register, force=args.force)
+    print(f"logged {args.path} as run {r['run_id']} in {r['tracking_uri']}")
+    print(f"model: {r['model_uri']}" + (f" (registered discrep-pair v{r['version']}"
+                                        f"{', champion' if r.get('champion') else ''})" if r.get("version") else ""))
+    return 0
+
+
+def _port_free(host: str, port: int) -> bool:
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port(host: str) -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def cmd_ui(args) -> int:
+    """Replace this process with ``mlflow server`` on the project's store (one worker, no job runner:
+    ~0.5 GB instead of ~3 GB), after printing where to point the browser."""
+    _env_defaults()
+    from .tracking import artifact_root, experiment_links, resolve_tracking_uri
 
     uri = resolve_tracking_uri(args.tracking_uri)
+    port = args.port if args.port else _free_port(args.host)
+    if not _port_free(args.host, port):
+        raise DiscrepError(f"port {port} on {args.host} is already in use (another `discrep ui`?): "
+                           f"pass --port N, or --port 0 for any free port")
     env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+    env.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     cmd = [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", uri, "--host", args.host,
-           "--port", str(args.port), "--workers", "1"]
-    from .tracking import artifact_root
-
+           "--port", str(port), "--workers", "1"]
     root = artifact_root(uri)
     if root:
         cmd += ["--artifacts-destination", root]
-    print(f"MLflow UI for {uri}\nopen http://{args.host}:{args.port}  (Ctrl-C to stop)", flush=True)
-    try:
-        return subprocess.call(cmd, env=env)
-    except KeyboardInterrupt:
-        return 0
+    if args.host not in LOOPBACK:
+        print(f"warning: binding {args.host} exposes the MLflow UI, which has no authentication, to other "
+              "machines; the default 127.0.0.1 keeps it on this one", file=sys.stderr)
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    url = f"http://{host}:{port}"
+    print(f"MLflow UI for {uri}\nopen {url}  (Ctrl-C to stop)", flush=True)
+    for exp_id, name, n_runs in experiment_links(uri):
+        print(f"  {name}: {n_runs} runs  {url}/#/experiments/{exp_id}/runs", flush=True)
+    os.execve(sys.executable, cmd, env)
+    return 0  # not reached
+
+
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -167,13 +221,23 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--published", type=_parse_date, help="publication date (ISO) for inputs without one")
     s.add_argument("--lang", help="language for inputs that do not name one")
     s.add_argument("--tracking-uri", help="MLflow tracking URI (default: sqlite file in $DISCREP_HOME)")
-    s.add_argument("--quiet", action="store_true", help="no progress bar (also off when stderr is not a terminal)")
+    s.add_argument("--incidents", metavar="STORE", help="incident store (SQLite file, created if missing): "
+                                                       "claims join incidents of earlier runs, ids stay stable")
+    s.add_argument("--reconcile", metavar="POLICY", help="reconciliation policy for figures.jsonl: a name in "
+                   "conf/reconcile/ (conservative, median, latest) or a YAML path (default: conservative)")
+    s.add_argument("--unknown-lang", choices=("warn", "reject"), default="warn",
+                   help="articles not in English: score with a warning (default) or reject")
+    s.add_argument("--max-chars", type=int, default=2_000_000,
+                   help="reject article texts longer than this (default 2,000,000 characters)")
+    s.add_argument("--quiet", action="store_true", help="no progress output (the stream engine's bar is also off "
+                                                        "when stderr is not a terminal)")
+    s.add_argument("--engine", choices=("local", "stream", "spark"), default="local",
+                   help="local: in memory, every feature (default); stream: bounded memory, checkpoints, --resume "
+                        "(no --incidents, see docs/scale.md); spark: pyspark with the MLflow model as a UDF")
     s.add_argument("--resume", action="store_true",
-                   help="continue the interrupted run in --out (same inputs and model) instead of starting over")
-    s.add_argument("--engine", choices=("local", "spark"), default="local",
-                   help="local: streaming on this machine (default); spark: pyspark with the MLflow model as a UDF")
+                   help="continue the interrupted --engine stream run in --out (same inputs and model)")
     s.add_argument("--chunk-size", type=int, default=200, metavar="N",
-                   help="articles per extract+embed chunk, one checkpoint each (default 200)")
+                   help="--engine stream: articles per extract+embed chunk, one checkpoint each (default 200)")
     s.add_argument("--batch-size", type=int, metavar="N", help="sentences per embedding batch (default 64)")
     s.add_argument("--threads", type=int, metavar="N", help="CPU threads for the embedder (default: all cores)")
     s.add_argument("--backend", choices=("torch", "onnx", "onnx-int8"),
@@ -188,9 +252,19 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("text", help="the document text, or a file path with --file")
     c.add_argument("--file", action="store_true", help="TEXT is a path to read")
     c.add_argument("--model", help="model URI (default: the registered champion)")
+    lm = sub.add_parser("log-model", help="log a locally saved model (tracking.offline_fallback) to MLflow",
+                        description="Log a model folder that `discrep train` saved while the tracking server "
+                                    "was unreachable: its params, metrics and the model, registered as "
+                                    "discrep-pair.")
+    lm.add_argument("path", help="the folder train printed (holds classifier.skops and discrep.json)")
+    lm.add_argument("--tracking-uri", help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI or the "
+                                           "sqlite file in $DISCREP_HOME)")
+    lm.add_argument("--experiment", help="MLflow experiment (default: the one the training run used)")
+    lm.add_argument("--no-register", action="store_true", help="log only, do not register a model version")
+    lm.add_argument("--force", action="store_true", help="log again a folder that was already logged")
     u = sub.add_parser("ui", help="start the MLflow UI on the project's tracking store")
     u.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1: this machine only)")
-    u.add_argument("--port", type=int, default=5000)
+    u.add_argument("--port", type=int, default=5000, help="port (default 5000; 0: any free port)")
     u.add_argument("--tracking-uri")
     return p
 
@@ -209,7 +283,8 @@ def main(argv: list[str] | None = None) -> int:
         p.print_help()
         return 0
     try:
-        return {"score": cmd_score, "compare": cmd_compare, "ui": cmd_ui}[args.command](args)
+        return {"score": cmd_score, "compare": cmd_compare, "ui": cmd_ui,
+                "log-model": cmd_log_model}[args.command](args)
     except DiscrepError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -16,7 +16,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import numpy as np
+
 from .extract import UNIT_FAMILY, ClaimExtractor, load_places
+from .features import SCOPE_NATIONAL, local_places, quantities, unit_class
 from .ingest import parse_date
 from .types import Claim, ClaimPair
 
@@ -95,6 +98,12 @@ def _compatible(q, rng) -> str | None:
             choices.append(f"nearly {n + rng.randint(0, max(1, round(n * 0.08)))}")
         if 24 <= n <= 99:
             choices.append("dozens of")
+        if n >= 1:
+            choices.append(f"{rng.choice(['up to', 'as many as'])} {n + rng.randint(0, max(1, n // 2))}")
+        if 3 <= n <= 9:
+            choices.append("several")
+        if 2 <= n <= 5:
+            choices.append("a few")
         choices.append(_render(n, rng))
         return rng.choice(choices)
     if math.isinf(hi):
@@ -106,6 +115,14 @@ def _compatible(q, rng) -> str | None:
 
 def _conflicting(q, rng) -> str | None:
     lo, hi = q.low, q.high
+    if q.qualifier == "exact" and lo >= 4 and rng.random() < 0.25:
+        # vague or capped figures that cannot reach the stated count
+        opts = [f"up to {rng.randint(1, int(lo) // 2)}"]
+        if lo >= 15:
+            opts.append("several")
+        if lo >= 8:
+            opts.append("a few")
+        return rng.choice(opts)
     if q.qualifier in ("at_least", "more_than") or math.isinf(hi):
         if lo < 2:
             return None
@@ -139,21 +156,40 @@ SILENCE_TEMPLATES = ["{name} has not commented on the reported {event} figures."
                      "{name} have yet to comment on the reports."]
 
 
+KIND_LABELS = {
+    "agree_cross": "agree", "contradict_cross": "contradict", "agree_within": "agree", "agree_same": "agree",
+    "contradict_number": "contradict", "contradict_negation": "contradict", "neutral_place": "neutral",
+    "neutral_scope": "neutral", "neutral_other_event": "neutral", "unreported_other_incident": "unreported",
+    "unreported_silence": "unreported", "unreported_none": "unreported",
+}
+"""Each transformation and the label it makes. ``neutral_place``/``neutral_scope``: the same kind of figure
+at another place or scope ("1 killed in Lviv" vs "3 killed in Kyiv", "30 nationwide" vs "5 in the capital"):
+a different fact of the incident, never a contradiction."""
+DEFAULT_KINDS = {"agree_cross": 1.5, "contradict_cross": 1.5, "agree_within": 1.5, "agree_same": 1.0,
+                 "contradict_number": 2.0, "contradict_negation": 0.6, "neutral_place": 0.6, "neutral_scope": 0.5,
+                 "neutral_other_event": 1.0, "unreported_other_incident": 0.8, "unreported_silence": 0.8,
+                 "unreported_none": 0.4}
+
+
 def synthetic_pairs(seed_claims: list[dict], extractor: ClaimExtractor, kinds: dict[str, float] | None = None,
                     per_claim: int = 4, seed: int = 0) -> PairSet:
     """FactCC-style pairs from team-written claims, each labelled by the transformation that made it.
 
     ``seed_claims``: dicts with text, published, outlet, incident, source.
-    ``kinds``: relative weights of agree_within, agree_same, contradict_number, contradict_negation,
-    contradict_place, neutral_other_event, unreported_other_incident, unreported_silence, unreported_none.
+    ``kinds``: relative weights of the transformations in :data:`KIND_LABELS`. Every pair carries the
+    figure it is about (``focus``), as the pairs of a scoring run do.
     """
     rng = random.Random(seed)
-    kinds = kinds or {"agree_cross": 1.5, "contradict_cross": 1.5, "agree_within": 1.5, "agree_same": 1.0, "contradict_number": 2.0, "contradict_negation": 0.6,
-                      "contradict_place": 0.4, "neutral_other_event": 1.0, "unreported_other_incident": 0.8,
-                      "unreported_silence": 0.8, "unreported_none": 0.4}
-    label_of = {k: k.split("_")[0] for k in kinds}
+    kinds = dict(kinds or DEFAULT_KINDS)
+    unknown = sorted(set(kinds) - set(KIND_LABELS))
+    if unknown:
+        raise ValueError(f"unknown synthetic pair kinds {unknown}; known: {sorted(KIND_LABELS)}")
+    kinds = {k: float(w) for k, w in kinds.items() if float(w) > 0}
     _, place_alias = load_places(extractor.places_path)
-    place_names = sorted(set(place_alias.values()))
+    from .features import _countries
+
+    countries = _countries(str(extractor.places_path) if extractor.places_path else None)
+    place_names = sorted({v for v in place_alias.values() if v not in countries})
     claims: list[tuple[dict, Claim]] = []
     for i, rec in enumerate(seed_claims):
         pub = parse_date(rec["published"]) if rec.get("published") else None
@@ -177,24 +213,26 @@ def synthetic_pairs(seed_claims: list[dict], extractor: ClaimExtractor, kinds: d
         return b
 
     def cross_partner(a: Claim, inc: str):
-        """Another sentence of the same incident counting the same event in the same unit family."""
+        """Another sentence of the same incident counting the same fact (event and unit)."""
         opts = []
         for c in by_incident.get(inc, []):
             if c is a or c.kind != "statement":
                 continue
-            for qa in a.quantities:
-                for qb in c.quantities:
-                    if qa.event and qa.event == qb.event and _family(qa.unit) == _family(qb.unit) \
+            for qa in quantities(a):
+                for qb in quantities(c):
+                    if qa.event == qb.event and unit_class(qa.unit) == unit_class(qb.unit) \
                             and qb.text and qb.text in c.text:
                         opts.append((qa, c, qb))
         return rng.choice(opts) if opts else None
 
     for rec, a in claims:
         inc = rec.get("incident") or "none"
-        qs = [q for q in a.quantities if q.event and q.text and q.text in a.text]
+        all_q = quantities(a)
+        qs = [q for q in all_q if q.text and q.text in a.text]
         for _ in range(per_claim):
             kind = rng.choices(names, weights)[0]
             b: Claim | None = None
+            focus = rng.choice(all_q) if all_q else None
             made = True
             if kind in ("agree_cross", "contradict_cross"):
                 # different wording, controlled figure: rewrite the partner's figure relative to a's interval
@@ -207,6 +245,7 @@ def synthetic_pairs(seed_claims: list[dict], extractor: ClaimExtractor, kinds: d
                     made = t is not None
                     if made:
                         b = make_b(a, t, c.source if c.source != a.source else None)
+                        focus = qa
             elif kind in ("agree_within", "contradict_number"):
                 if not qs:
                     made = False
@@ -217,6 +256,7 @@ def synthetic_pairs(seed_claims: list[dict], extractor: ClaimExtractor, kinds: d
                     made = t is not None and t != a.text
                     if made:
                         b = make_b(a, t)
+                        focus = q
             elif kind == "agree_same":
                 b = make_b(a, a.text)
             elif kind == "contradict_negation":
@@ -224,20 +264,17 @@ def synthetic_pairs(seed_claims: list[dict], extractor: ClaimExtractor, kinds: d
                 made = t is not None
                 if made:
                     b = make_b(a, t)
-            elif kind == "contradict_place":
-                if a.places:
-                    p = rng.choice(a.places)
-                    other = rng.choice([x for x in place_names if x != p] or [p])
-                    t = re.sub(rf"\b{re.escape(p)}\b", other, a.text, count=1)
-                    made = t != a.text
-                    if made:
-                        b = make_b(a, t)
-                else:
-                    made = False
+            elif kind in ("neutral_place", "neutral_scope"):
+                t = _other_place_or_scope(a, kind, qs, place_names, rng)
+                made = t is not None
+                if made:
+                    b = make_b(a, t[0])
+                    focus = t[1]
+                    made = _place_or_scope_differs(a, b)
             elif kind == "neutral_other_event":
-                ev_a = {q.event for q in a.quantities} | set(a.events)
+                ev_a = {q.event for q in all_q} | set(a.events)
                 cands = [c for c in by_incident.get(inc, []) if c is not a and
-                         not ({q.event for q in c.quantities} & ev_a) and c.kind == "statement"]
+                         not ({q.event for q in quantities(c)} & ev_a) and c.kind == "statement"]
                 made = bool(cands)
                 if made:
                     b = rng.choice(cands)
@@ -247,7 +284,7 @@ def synthetic_pairs(seed_claims: list[dict], extractor: ClaimExtractor, kinds: d
                 if made:
                     b = rng.choice(by_incident[rng.choice(others)])
             elif kind == "unreported_silence":
-                ev = (a.quantities[0].event if a.quantities else None) or "casualty"
+                ev = (all_q[0].event if all_q else None) or "casualty"
                 src = rng.choice(sources)
                 name = extractor.registry.get(src).name if extractor.registry.get(src) else src
                 t = rng.choice(SILENCE_TEMPLATES).format(name=name[:1].upper() + name[1:], event=ev.replace("_", " "))
@@ -256,13 +293,53 @@ def synthetic_pairs(seed_claims: list[dict], extractor: ClaimExtractor, kinds: d
                 b = None
             if not made:
                 continue
-            lab = label_of[kind]
+            lab = KIND_LABELS[kind]
             out.pairs.append(ClaimPair(a=a, b=b, source_a=a.source, source_b=b.source if b else "none",
-                                       incident_id=inc, label=lab))
+                                       incident_id=inc, label=lab, focus=focus))
             out.labels.append(lab)
             out.groups.append(inc)
             out.kinds.append(kind)
     return out
+
+
+def _other_place_or_scope(a: Claim, kind: str, qs, place_names: list[str], rng: random.Random):
+    """(text, focus): a's sentence moved to another city (neutral_place) or to the other scope (neutral_scope),
+    its figure changed to one that would conflict at the same place — so only place/scope keeps it apart."""
+    if not qs:
+        return None
+    q = rng.choice(qs)
+    text = a.text
+    if kind == "neutral_place":
+        locs = sorted(local_places(a))
+        if not locs:
+            return None
+        p = rng.choice(locs)
+        other = rng.choice([x for x in place_names if x != p] or [p])
+        rx = re.compile(rf"\b{re.escape(p)}\b")
+        if not rx.search(text):
+            return None
+        text = rx.sub(other, text, count=1)
+    else:
+        m = SCOPE_NATIONAL.search(text)
+        if m:  # national -> one city
+            text = text[:m.start()] + f"in {rng.choice(place_names)} alone" + text[m.end():]
+        else:
+            locs = sorted(local_places(a))
+            m = re.search(rf"\b(?:in|across|over|on)\s+(?:the\s+(?:city|region)\s+of\s+)?(?:{'|'.join(map(re.escape, locs))})"
+                          rf"(?:\s+region)?\b", text) if locs else None
+            if not m:
+                return None
+            text = text[:m.start()] + rng.choice(["across the country", "nationwide", "across Ukraine"]) + text[m.end():]
+    new = _conflicting(q, rng)
+    if new and q.text in text:
+        text = _replace(text, q.text, new) or text
+    return (text, q) if text != a.text else None
+
+
+def _place_or_scope_differs(a: Claim, b: Claim) -> bool:
+    from .features import comparable_context
+
+    return any(comparable_context(a, b))
 
 
 def _family(unit):
@@ -324,11 +401,19 @@ def gold_pairs(gold_dir: str | Path, claims: list[Claim]) -> PairSet:
             out.missing.append(rec)  # type: ignore[attr-defined]
             continue
         label = rec["label"]
-        out.pairs.append(ClaimPair(a, b, rec["source_a"], rec["source_b"], incident_id=rec.get("incident"), label=label))
+        out.pairs.append(ClaimPair(a, b, rec["source_a"], rec["source_b"], incident_id=rec.get("incident"), label=label,
+                                   focus=gold_focus(a, rec.get("event"), rec.get("unit"))))
         out.labels.append(label)
         out.groups.append(rec.get("incident") or "")
         out.kinds.append("qualifier_compatible" if rec.get("qualifier_compatible") else label)
     return out
+
+
+def gold_focus(a: Claim, event: str | None, unit: str | None):
+    """The figure of ``a`` that a gold label is about (same event and unit), else the same event, else None."""
+    qs = [q for q in quantities(a) if q.event == event]
+    exact = [q for q in qs if unit_class(q.unit) == unit_class(unit)]
+    return (exact or qs or [None])[0]
 
 
 def _norm(s: str) -> str:
@@ -337,3 +422,55 @@ def _norm(s: str) -> str:
 
 def today() -> date:
     return date.today()
+
+
+# ---------------------------------------------------------------- FNC-1 (headline vs article body)
+@dataclass
+class StanceSet:
+    """FNC-1 style (claim, document) pairs with labels and story ids (split by story, never by row)."""
+
+    claims: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    stories: list[str] = field(default_factory=list)
+
+    def subset(self, idx) -> "StanceSet":
+        return StanceSet([self.claims[i] for i in idx], [self.texts[i] for i in idx], [self.labels[i] for i in idx],
+                         [self.stories[i] for i in idx])
+
+    def __len__(self):
+        return len(self.claims)
+
+
+def fnc_pairs(folder: str | Path, limit: int | None = None) -> StanceSet:
+    """``stances.csv`` + ``bodies.csv`` of an FNC-1 folder, labels mapped to discrep's (disagree -> contradict).
+    A pair's story is its body's story; unrelated pairs whose headline belongs to another story are kept only
+    when both stories end up on the same side of a split (see :func:`story_split`)."""
+    folder = Path(folder)
+    bodies = {int(r["body_id"]): (r["body"], r["story"]) for r in load_table(folder / "bodies.csv")}
+    out = StanceSet()
+    for r in load_table(folder / "stances.csv"):
+        body, story = bodies[int(r["body_id"])]
+        out.claims.append(r["headline"])
+        out.texts.append(body)
+        out.labels.append(FNC_MAP[r["stance"]])
+        out.stories.append(f"{r['headline_story']}|{r['body_story']}")
+        if limit and len(out) >= limit:
+            break
+    return out
+
+
+def story_folds(stories: list[str], n_folds: int = 5, salt: str = "discrep") -> np.ndarray:
+    """Fold id of each pair by story (a hash of the story id), -1 when the headline's and the body's
+    stories fall in different folds: such a pair is left out, so no story is ever on both sides."""
+    import hashlib
+
+    def fold(s: str) -> int:
+        return int(hashlib.sha256(f"{salt}:{s}".encode()).hexdigest()[:8], 16) % n_folds
+
+    out = np.full(len(stories), -1, dtype=int)
+    for i, pair in enumerate(stories):
+        fs = {fold(s) for s in pair.split("|")}
+        if len(fs) == 1:
+            out[i] = fs.pop()
+    return out

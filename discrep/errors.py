@@ -1,4 +1,8 @@
-"""The project's own documented errors: callers catch these, never a bare library traceback."""
+"""The project's own documented errors: callers catch these, never a bare library traceback.
+
+Every error discrep raises on purpose is a :class:`DiscrepError`; the CLI turns one into a one-line
+message and exit code 2. Readers never raise for a bad record: they yield a ``Reject`` instead.
+"""
 
 
 class DiscrepError(Exception):
@@ -13,9 +17,18 @@ class ModelLoadError(DiscrepError):
     """A model URI or file cannot be loaded (missing, corrupt, untrusted types)."""
 
 
+class UntrustedModelError(ModelLoadError):
+    """A model file names types that could run code on load; refused unless trusted explicitly."""
+
+
+class ChecksumError(ModelLoadError):
+    """Bundled model weights do not match the recorded checksum (corrupt or tampered)."""
+
+
 class NoModelError(ModelLoadError):
     """No model was given and none is registered in the tracking store."""
 
 
 class TrackingError(DiscrepError):
     """The MLflow tracking store cannot be reached or used."""
+

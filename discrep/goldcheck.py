@@ -23,10 +23,19 @@ def check_run(out_dir: str | Path, gold_dir: str | Path) -> dict:
     rows = [json.loads(l) for l in Path(out_dir, "discrepancies.jsonl").read_text(encoding="utf-8").splitlines()]
     gold = [json.loads(l) for l in Path(gold_dir, "pairs.jsonl").read_text(encoding="utf-8").splitlines() if l.strip()]
 
+    def same_fact(r, g) -> bool:
+        """A row about one figure ("killed/children") answers only the gold label about that figure."""
+        fact = r.get("fact")
+        if not fact or not g.get("event"):
+            return True
+        ev, unit = fact.split("/", 1)
+        gunit = "people" if g.get("unit") in ("people", "civilians", None) else g.get("unit")
+        return ev == g["event"] and unit in (gunit, "any")
+
     def rows_for(g):
         out = []
         for r in rows:
-            if r["claim_b"] is None or g.get("b") is None:
+            if r["claim_b"] is None or g.get("b") is None or not same_fact(r, g):
                 continue
             a, b = r["claim_a"]["text"], r["claim_b"]["text"]
             if (_match(g["a"]["sentence"], a) and _match(g["b"]["sentence"], b)) or \

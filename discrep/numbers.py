@@ -17,43 +17,56 @@ UNITS_WORDS = {
 TENS_WORDS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
               "eighty": 80, "ninety": 90}
 SCALE_WORDS = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
+# "a dozen" is a number like "a hundred" ("more than a dozen" = more than 12); "dozens" is vague.
+DOZEN_WORDS = {"dozen": 12}
 
 # Vague counts -> (low, high, best); documented in docs/extraction.md and overridable in reconcile config.
 VAGUE = {
     "a couple of": (2, 3, 2), "a couple": (2, 3, 2), "a few": (2, 5, 3), "several": (3, 9, 5),
-    "a dozen": (11, 13, 12), "dozens of": (24, 99, 36), "dozens": (24, 99, 36), "scores of": (40, 199, 60),
-    "hundreds of": (200, 999, 300), "hundreds": (200, 999, 300), "thousands of": (2000, 9999, 3000),
-    "thousands": (2000, 9999, 3000), "a handful of": (2, 6, 4), "many": (5, math.inf, 10),
+    "dozens of": (24, 99, 36), "dozens": (24, 99, 36), "a few dozen": (24, 60, 36),
+    "several dozen": (36, 108, 60), "scores of": (40, 199, 60),
+    "several hundred": (300, 900, 500), "a few hundred": (200, 500, 300),
+    "hundreds of": (200, 999, 300), "hundreds": (200, 999, 300),
+    "several thousand": (3000, 9000, 5000), "a few thousand": (2000, 5000, 3000),
+    "thousands of": (2000, 9999, 3000), "thousands": (2000, 9999, 3000),
+    "tens of thousands": (20000, 99999, 30000), "a handful of": (2, 6, 4), "many": (5, math.inf, 10),
     "numerous": (5, math.inf, 10),
 }
 
 QUALIFIERS = [
     (r"at least", "at_least"), (r"no fewer than", "at_least"), (r"a minimum of", "at_least"),
+    (r"no less than", "at_least"),
     (r"more than", "more_than"), (r"over", "more_than"), (r"upwards of", "more_than"), (r"in excess of", "more_than"),
+    (r"just over", "more_than"), (r"well over", "more_than"), (r"well above", "more_than"),
     (r"up to", "at_most"), (r"as many as", "at_most"), (r"at most", "at_most"), (r"no more than", "at_most"),
     (r"fewer than", "less_than"), (r"less than", "less_than"), (r"under", "less_than"),
     (r"about", "about"), (r"around", "about"), (r"approximately", "about"), (r"roughly", "about"),
     (r"some", "about"), (r"an estimated", "about"), (r"nearly", "nearly"), (r"almost", "nearly"),
-    (r"close to", "nearly"), (r"a total of", "exact"), (r"all", "exact"), (r"exactly", "exact"),
+    (r"close to", "nearly"), (r"just under", "nearly"), (r"a total of", "exact"), (r"all", "exact"),
+    (r"all of the", "exact"), (r"all of its", "exact"), (r"exactly", "exact"), (r"only", "exact"),
 ]
 
 _num_word = "|".join(sorted(list(UNITS_WORDS) + list(TENS_WORDS), key=len, reverse=True))
-NUMBER_WORDS_RE = rf"(?:(?:a|one|{_num_word})(?:[\s-](?:{_num_word}))?(?:\s(?:hundred|thousand|million))?(?:\s(?:and\s)?(?:{_num_word})(?:[\s-](?:{_num_word}))?)?)"
-DIGITS_RE = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][+-]?\d+)?(?:\s(?:thousand|million))?"
+NUMBER_WORDS_RE = (rf"(?:half\sa\s(?:dozen|hundred|thousand|million)|(?:a|one|{_num_word})(?:[\s-](?:{_num_word}))?"
+                   rf"(?:\s(?:hundred|thousand|million|dozen))?(?:\s(?:and\s)?(?:{_num_word})(?:[\s-](?:{_num_word}))?)?)")
+DIGITS_RE = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s(?:thousand|million))?"
 VAGUE_RE = "|".join(re.escape(k) for k in sorted(VAGUE, key=len, reverse=True))
 QUAL_RE = "|".join(q for q, _ in sorted(QUALIFIERS, key=lambda t: -len(t[0])))
 QUAL_MAP = {q: k for q, k in QUALIFIERS}
 
 NUM_RE = rf"(?:{DIGITS_RE}|{NUMBER_WORDS_RE})"
 QUANTITY_RE = re.compile(
-    rf"(?<![\w.,-])(?:(?P<qual>{QUAL_RE})\s+)?"
+    rf"(?<![\w.,:/$€£#№\-−–])(?:(?P<qual>{QUAL_RE})\s+)?"
     rf"(?:between\s+(?P<blo>{NUM_RE})\s+and\s+(?P<bhi>{NUM_RE})(?![\w])"
     rf"|(?P<lo>{DIGITS_RE})\s*(?:-|–|to)\s*(?P<hi>{DIGITS_RE})(?![\w])"
     rf"|(?P<wlo>{_num_word})\s+to\s+(?P<whi>{_num_word})(?![\w])"
     rf"|(?P<vague>{VAGUE_RE})(?![\w])"
-    rf"|(?P<num>{NUM_RE})(?![\w]))",
-    re.I,
-)
+    rf"|(?P<num>{NUM_RE})(?![\w]|[.,:/]\d|-\w))",
+)  # applied to lower-cased text: CPython's re is ~3x slower with re.I
+_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_ANY_NUMBER = re.compile(r"\d|\b(?:" + "|".join(sorted(set(UNITS_WORDS) | set(TENS_WORDS) | {
+    "hundred", "thousand", "million", "dozen", "dozens", "several", "few", "couple", "handful", "many", "numerous",
+    "scores", "hundreds", "thousands", "tens"}, key=len, reverse=True)) + r")\b")
 
 
 def words_to_number(s: str) -> float | None:
@@ -61,7 +74,10 @@ def words_to_number(s: str) -> float | None:
     s = s.strip().lower().replace("–", "-")
     if not s:
         return None
-    m = re.fullmatch(r"([\d,]+(?:\.\d+)?(?:e[+-]?\d+)?)(?:\s(thousand|million))?", s)
+    if s.startswith("half a "):
+        scale = {"dozen": 12, "hundred": 100, "thousand": 1000, "million": 1_000_000}.get(s[7:])
+        return scale / 2 if scale else None
+    m = re.fullmatch(r"([\d,]+(?:\.\d+)?)(?:\s(thousand|million))?", s)
     if m:
         try:
             v = float(m.group(1).replace(",", ""))
@@ -80,6 +96,8 @@ def words_to_number(s: str) -> float | None:
             current += UNITS_WORDS[tok]
         elif tok in TENS_WORDS:
             current += TENS_WORDS[tok]
+        elif tok in DOZEN_WORDS:
+            current = max(current, 1) * DOZEN_WORDS[tok]
         elif tok in SCALE_WORDS:
             current = max(current, 1) * SCALE_WORDS[tok]
             if SCALE_WORDS[tok] >= 1000:
@@ -121,20 +139,25 @@ def interval(value: float, qualifier: str) -> tuple[float, float]:
     if qualifier == "about":
         return float(round(value * 0.9)), float(round(value * 1.1))
     if qualifier == "nearly":
-        return float(round(value * 0.9)), value
+        return float(min(round(value * 0.9), value)), value
     return value, value
 
 
 def find_numbers(text: str) -> list[NumberMatch]:
     """Every figure in ``text`` with its interval; nothing here decides whether it counts something."""
     out = []
-    for m in QUANTITY_RE.finditer(text):
+    low = text.translate(_LOWER)
+    if not _ANY_NUMBER.search(low):
+        return out
+    for m in QUANTITY_RE.finditer(low):
         qual = QUAL_MAP.get((m.group("qual") or "").lower(), "exact") if m.group("qual") else "exact"
         if m.group("vague"):
+            if m.group("vague") == "many" and re.search(r"\b(?:how|so|too|as|not|very)\s+$", low[:m.start()]):
+                continue  # "how many of the missiles": a question, not a count
             lo, hi, best = VAGUE[m.group("vague").lower()]
             if qual in ("more_than", "at_least"):
                 hi = math.inf
-            out.append(NumberMatch(m.start(), m.end(), m.group(0), float(best), float(lo), float(hi), "vague"))
+            out.append(NumberMatch(m.start(), m.end(), text[m.start():m.end()], float(best), float(lo), float(hi), "vague"))
             continue
         if m.group("lo") or m.group("blo") or m.group("wlo"):
             a = words_to_number(m.group("lo") or m.group("blo") or m.group("wlo"))
@@ -142,7 +165,7 @@ def find_numbers(text: str) -> list[NumberMatch]:
             if a is None or b is None or not (plausible(a) and plausible(b)):
                 continue
             lo, hi = min(a, b), max(a, b)
-            out.append(NumberMatch(m.start(), m.end(), m.group(0), (lo + hi) / 2, lo, hi, "range"))
+            out.append(NumberMatch(m.start(), m.end(), text[m.start():m.end()], (lo + hi) / 2, lo, hi, "range"))
             continue
         raw = m.group("num")
         if raw.lower() in ("a", "an"):
@@ -151,7 +174,7 @@ def find_numbers(text: str) -> list[NumberMatch]:
         if v is None or not plausible(v):
             continue
         lo, hi = interval(v, qual)
-        out.append(NumberMatch(m.start(), m.end(), m.group(0), v, lo, hi, qual))
+        out.append(NumberMatch(m.start(), m.end(), text[m.start():m.end()], v, lo, hi, qual))
     return out
 
 

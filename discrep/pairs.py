@@ -10,8 +10,8 @@ from collections import defaultdict
 
 import numpy as np
 
-from .features import EVENTS, _family
-from .types import Claim, ClaimPair
+from .features import EVENTS, quantities, same_fact
+from .types import Claim, ClaimPair, Quantity
 
 
 def is_fact(c: Claim) -> bool:
@@ -21,16 +21,21 @@ def is_fact(c: Claim) -> bool:
     return any(q.event in EVENTS for q in c.quantities) or bool(set(c.events) & set(EVENTS))
 
 
-def alignment_score(a: Claim, b: Claim, cos: float) -> float:
-    ev_a = {q.event for q in a.quantities if q.event} | (set(a.events) & set(EVENTS))
-    ev_b = {q.event for q in b.quantities if q.event} | (set(b.events) & set(EVENTS))
-    shared_q = any(x.event == y.event and _family(x.unit) == _family(y.unit)
-                   for x in a.quantities for y in b.quantities if x.event)
+def alignment_score(a: Claim, b: Claim, cos: float, focus: Quantity | None = None) -> float:
+    """Closest meaning, plus a bonus for talking about the same event and for counting the same fact."""
+    qa = [focus] if focus is not None else quantities(a)
+    qb = quantities(b)
+    ev_a = {q.event for q in qa} | (set(a.events) & set(EVENTS) if focus is None else set())
+    ev_b = {q.event for q in qb} | (set(b.events) & set(EVENTS))
+    shared_q = any(same_fact(x, y) for x in qa for y in qb)
     return cos + 0.25 * bool(ev_a & ev_b) + 0.35 * shared_q
 
 
 def align_incident(claims: list[Claim], vectors: dict[str, np.ndarray], min_align: float = 0.35) -> list[ClaimPair]:
-    """All (fact of A, best counterpart of B) pairs for ordered source pairs A != B of one incident."""
+    """All (fact of A, best counterpart of B) pairs for ordered source pairs A != B of one incident.
+
+    A claim with several figures ("18 killed, including two children") gives one fact per figure,
+    each paired with B's claim that best matches that figure."""
     by_source: dict[str, list[Claim]] = defaultdict(list)
     silences: dict[str, list[Claim]] = defaultdict(list)
     for c in claims:
@@ -46,17 +51,20 @@ def align_incident(claims: list[Claim], vectors: dict[str, np.ndarray], min_alig
         facts = [c for c in by_source.get(sa, []) if is_fact(c)]
         for a in facts:
             va = vectors.get(a.claim_id)
+            focuses: list[Quantity | None] = list(quantities(a)) or [None]
             for sb in sources:
                 if sb == sa:
                     continue
-                best, best_s = None, -1e9
-                for b in by_source.get(sb, []):
-                    vb = vectors.get(b.claim_id)
-                    cos = float(va @ vb) if va is not None and vb is not None else 0.0
-                    s = alignment_score(a, b, cos)
-                    if s > best_s:
-                        best, best_s = b, s
-                if best is None or best_s < min_align:
-                    best = silences[sb][0] if silences.get(sb) else best
-                pairs.append(ClaimPair(a=a, b=best, source_a=sa, source_b=sb, incident_id=a.incident_id))
+                for focus in focuses:
+                    best, best_s = None, -1e9
+                    for b in by_source.get(sb, []):
+                        vb = vectors.get(b.claim_id)
+                        cos = float(va @ vb) if va is not None and vb is not None else 0.0
+                        s = alignment_score(a, b, cos, focus)
+                        if s > best_s:
+                            best, best_s = b, s
+                    if best is None or best_s < min_align:
+                        best = silences[sb][0] if silences.get(sb) else best
+                    pairs.append(ClaimPair(a=a, b=best, source_a=sa, source_b=sb, incident_id=a.incident_id,
+                                           focus=focus))
     return pairs

@@ -12,10 +12,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .classify import PairClassifier
-from .cluster import IncidentClusterer, build_incidents, context_fill
+from .cluster import Gazetteer, IncidentClusterer, build_incidents, context_fill
 from .embed import Embedder
 from .extract import ClaimExtractor
+from .independence import statement_key
+from .guard import extract_guarded
+from .features import fact_label
 from .pairs import align_incident
+from .reconcile import reconcile_run
 from .types import Article, Claim, ClaimPair, Discrepancy, Incident, Reject, SourcePairScore
 
 log = logging.getLogger(__name__)
@@ -29,14 +33,21 @@ class ScoreResult:
     discrepancies: list[Discrepancy] = field(default_factory=list)
     source_pairs: list[SourcePairScore] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
+    figures: list = field(default_factory=list)  # reconcile.Figure: low / best / high per incident, event, unit
+    grades: list = field(default_factory=list)  # reconcile.IncidentGrade: one per incident
+    syndication: list = field(default_factory=list)  # independence.Syndication: reprinted articles
+    provenance: list = field(default_factory=list)  # independence.Provenance: origin and chain per claim
 
     def counts(self) -> dict[str, int]:
         labels = {}
         for d in self.discrepancies:
             labels[d.label] = labels.get(d.label, 0) + 1
+        n_warn = sum(r.severity == "warning" for r in self.rejects)
         return {"articles": len(self.articles), "claims": len(self.claims), "incidents": len(self.incidents),
                 "discrepancies": len(self.discrepancies), "source_pairs": len(self.source_pairs),
-                "rejects": len(self.rejects), **{f"label_{k}": v for k, v in sorted(labels.items())}}
+                "rejects": len(self.rejects) - n_warn, "warnings": n_warn, "figures": len(self.figures),
+                "syndicated": len(self.syndication),
+                **{f"label_{k}": v for k, v in sorted(labels.items())}}
 
 
 def three_way(proba: dict[str, float]) -> tuple[str, float, dict[str, float]]:
@@ -60,13 +71,16 @@ class DiscrepPipeline:
 
     def __init__(self, extractor: ClaimExtractor | None = None, embedder=None,
                  clusterer: IncidentClusterer | None = None, classifier: PairClassifier | None = None,
-                 min_align: float = 0.35, show_progress: bool = False):
+                 min_align: float = 0.35, show_progress: bool = False, reconcile_policy=None,
+                 interval_guard: bool = True):
         self.extractor = extractor or ClaimExtractor()
         self.embedder = embedder or Embedder()
         self.clusterer = clusterer or IncidentClusterer()
         self.classifier = classifier or PairClassifier()
         self.min_align = min_align
         self.show_progress = show_progress
+        self.reconcile_policy = reconcile_policy  # reconcile.ReconcilePolicy; None: conf/reconcile/conservative.yaml defaults
+        self.interval_guard = interval_guard
         if getattr(self.classifier, "featurizer", None) is not None and self.classifier.featurizer.embedder is None:
             self.classifier.featurizer.embedder = self.embedder
         if getattr(self.classifier, "featurizer_", None) is not None and self.classifier.featurizer_.embedder is None:
@@ -111,14 +125,20 @@ class DiscrepPipeline:
         V = self.embedder.encode([c.text for c in claims])
         return {c.claim_id: v for c, v in zip(claims, V)}
 
-    def cluster(self, claims: list[Claim], vectors: dict[str, np.ndarray]) -> list[Incident]:
+    def cluster(self, claims: list[Claim], vectors: dict[str, np.ndarray], store=None) -> list[Incident]:
+        """Incidents of this batch; with ``store`` (an :class:`~discrep.store.IncidentStore`) claims join
+        incidents of earlier runs and the store is updated."""
         if not claims:
             return []
-        countries = _countries(self.extractor)
-        dates, places = context_fill(claims, countries)
+        ctx = context_fill(claims, Gazetteer.load(self.extractor.places_path))
         X = np.stack([vectors[c.claim_id] for c in claims])
-        labels = self.clusterer.fit_predict(X, dates=dates, places=places)
-        return build_incidents(claims, labels, dates, places)
+        if store is None:
+            labels = self.clusterer.fit_predict(X, dates=ctx.dates, places=ctx.places, scopes=ctx.scopes)
+            return build_incidents(claims, labels, ctx.dates, ctx.places)
+        labels, ids = store.assign(claims, X, ctx, self.clusterer)
+        incidents = build_incidents(claims, labels, ctx.dates, ctx.places, ids=ids)
+        store.set_titles({i.incident_id: i.title for i in incidents})
+        return incidents
 
     def compare_pairs(self, pairs: list[ClaimPair]) -> list[Discrepancy]:
         if not pairs:
@@ -127,16 +147,26 @@ class DiscrepPipeline:
         out = []
         for p, pr in zip(pairs, probas):
             label, score, p3 = three_way(pr)
+            reason = self.classifier.explain(p, label) if label != "contradict" or not self.interval_guard else None
+            if reason is None:
+                if interval_compatible(p):
+                    # qualified figures of the same fact whose intervals overlap cannot contradict each other
+                    label, score = "agree", p3["agree"] + p3["contradict"]
+                    reason = (self.classifier.explain(p, label) +
+                              f" (interval rule; classifier P(contradict)={p3['contradict']:.2f})")
+                else:
+                    reason = self.classifier.explain(p, label)
             claim_b = p.b if (label != "unreported" or (p.b is not None and p.b.kind == "silence")) else None
             out.append(Discrepancy(incident_id=p.incident_id or "", source_a=p.source_a, source_b=p.source_b,
-                                   label=label, score=score, reason=self.classifier.explain(p, label),
-                                   claim_a=p.a, claim_b=claim_b, proba=pr))
+                                   label=label, score=score, reason=reason,
+                                   claim_a=p.a, claim_b=claim_b, proba=pr, fact=fact_label(p.focus)))
         return out
 
-    def score(self, articles: list[Article], rejects: list[Reject] | None = None) -> ScoreResult:
-        claims = self.extract(articles)
+    def score(self, articles: list[Article], rejects: list[Reject] | None = None, store=None) -> ScoreResult:
+        """Score a batch; an article the extractor fails on becomes a reject, not a crash (guard.py)."""
+        articles, claims, notes = extract_guarded(self.extractor, articles)
         vectors = self.embed_claims(claims)
-        incidents = self.cluster(claims, vectors)
+        incidents = self.cluster(claims, vectors, store)
         by_inc: dict[str, list[Claim]] = {}
         for c in claims:
             by_inc.setdefault(c.incident_id or "", []).append(c)
@@ -144,9 +174,26 @@ class DiscrepPipeline:
         for inc in incidents:
             pairs.extend(align_incident(by_inc.get(inc.incident_id, []), vectors, self.min_align))
         discrepancies = dedupe(self.compare_pairs(pairs))
+        rec = reconcile_run(articles, claims, incidents, discrepancies, self.reconcile_policy,
+                            getattr(self.extractor, "registry", None), getattr(self.extractor, "places_path", None))
         return ScoreResult(articles=list(articles), claims=claims, incidents=incidents,
-                           discrepancies=discrepancies, source_pairs=summarise(discrepancies),
-                           rejects=list(rejects or []))
+                           discrepancies=discrepancies, source_pairs=summarise(discrepancies, rec.independence),
+                           rejects=list(rejects or []) + notes, figures=rec.figures, grades=rec.grades,
+                           syndication=rec.syndication, provenance=[rec.independence.provenance(c) for c in claims])
+
+
+def interval_compatible(p: ClaimPair) -> bool:
+    """The compared figure of ``a`` and every same-fact figure of ``b`` overlap as intervals, in the same
+    place and scope, and neither side negates the other (features.numeric/polarity say so)."""
+    from .features import NUMERIC_NAMES, numeric_features, polarity_features
+
+    if p.b is None or p.b.kind == "silence" or not p.a.quantities:
+        return False
+    num = dict(zip(NUMERIC_NAMES, numeric_features(p.a, p.b, p.focus)))
+    pol = polarity_features(p.a, p.b)
+    neg_mismatch = pol[0] > 0 or pol[6] > 0  # one side negates, or only one side uses refuting words
+    return num["num_has_match"] == 1.0 and num["num_compatible"] == 1.0 and num["num_conflict"] == 0.0 \
+        and not neg_mismatch
 
 
 def dedupe(ds: list[Discrepancy]) -> list[Discrepancy]:
@@ -158,9 +205,9 @@ def dedupe(ds: list[Discrepancy]) -> list[Discrepancy]:
         ta = _key_text(d.claim_a.text)
         if d.label in ("agree", "contradict") and d.claim_b is not None:
             sides = sorted([(d.source_a, ta), (d.source_b, _key_text(d.claim_b.text))])
-            key = (d.incident_id, d.label, *sides)
+            key = (d.incident_id, d.label, d.fact, *sides)
         else:
-            key = (d.incident_id, d.label, d.source_a, ta, d.source_b)
+            key = (d.incident_id, d.label, d.fact, d.source_a, ta, d.source_b)
         if key not in best:
             order.append(key)
             best[key] = d
@@ -175,16 +222,33 @@ def _key_text(t: str) -> str:
     return re.sub(r"\W+", " ", t.lower()).strip()
 
 
-def summarise(ds: list[Discrepancy]) -> list[SourcePairScore]:
+def summarise(ds: list[Discrepancy], independence=None) -> list[SourcePairScore]:
+    """Counts per pair of independent sources, each piece of evidence once (discrep.independence): a figure
+    relayed by several outlets or a reprinted sentence counts once, a reprint is filed under its original
+    outlet, and a reprint agreeing with its original is no agreement."""
+    key = independence.statement_key if independence is not None else statement_key
+    origin = independence.origin if independence is not None else (lambda c: c.source)
     out: dict[tuple[str, str, str], SourcePairScore] = {}
+    seen: set[tuple] = set()
     for d in ds:
-        a, b = sorted([d.source_a, d.source_b])
+        sa = origin(d.claim_a)
+        sb = origin(d.claim_b) if d.claim_b is not None else d.source_b
+        ka = key(d.claim_a)
+        kb = key(d.claim_b) if d.claim_b is not None else None
+        if ka == kb or sa == sb:
+            continue
+        a, b = sorted([sa, sb])
+        sides = tuple(sorted([ka, kb], key=repr)) if d.label in ("agree", "contradict") and kb is not None else (sa, ka)
+        fact = (d.incident_id, d.label, a, b, sides)
+        if fact in seen:
+            continue
+        seen.add(fact)
         s = out.setdefault((d.incident_id, a, b), SourcePairScore(d.incident_id, a, b))
         if d.label == "agree":
             s.n_agree += 1
         elif d.label == "contradict":
             s.n_contradict += 1
-        elif d.source_a == a:
+        elif sa == a:
             s.n_unreported_a += 1
         else:
             s.n_unreported_b += 1

@@ -1,15 +1,24 @@
 """Batch scoring into files: read -> score -> write outputs, report and run.json.
 
-``score_files`` streams (discrep/stream.py: chunks, checkpoints, resume); ``write_outputs`` writes an
-in-memory :class:`ScoreResult` (notebooks, small batches)."""
+Accounting: every input record is either scored or rejected (``read = scored + rejected`` in
+run.json); warnings are notes on scored records and do not count as rejects. A run where nothing
+could be scored still writes its outputs (rejects.jsonl says why) and :func:`nothing_scored_reason`
+gives the one-line reason the CLI prints before exiting non-zero.
+
+``engine="local"`` (default) scores in memory with every feature; ``engine="stream"``
+(discrep/stream.py: chunks, checkpoints, ``resume``, bounded memory) lacks some (docs/scale.md).
+"""
 from __future__ import annotations
 
 import platform
+import sys
+import time
+from collections import Counter
 from importlib import metadata
 from pathlib import Path
 
-from .ingest import IngestDefaults
-from .output import write_json, write_jsonl
+from .ingest import IngestDefaults, count_rejected, read_articles
+from .output import atomic_write, prepare_out_dir, write_json, write_jsonl
 from .pipeline import DiscrepPipeline, ScoreResult
 from .report import render
 
@@ -24,33 +33,123 @@ def package_versions() -> dict[str, str]:
     return out
 
 
+def reject_summary(result: ScoreResult) -> dict:
+    """Counts of input accounting: read = scored + rejected, plus rejects and warnings by code."""
+    n_err, n_warn = count_rejected(result.rejects)
+    errs = Counter(r.code or "other" for r in result.rejects if r.severity != "warning")
+    warns = Counter(r.code or "other" for r in result.rejects if r.severity == "warning")
+    return {"read": len(result.articles) + n_err, "scored": len(result.articles), "rejected": n_err,
+            "warnings": n_warn, "rejected_by_code": dict(errs.most_common()),
+            "warnings_by_code": dict(warns.most_common())}
+
+
 def write_outputs(result: ScoreResult, out: Path, model_uri: str, extra: dict | None = None) -> dict:
-    out.mkdir(parents=True, exist_ok=True)
+    """Every output through a temp file + rename; run.json last, so it marks a finished run."""
+    out = prepare_out_dir(out)
     write_jsonl(out / "claims.jsonl", result.claims)
     write_jsonl(out / "incidents.jsonl", result.incidents)
     write_jsonl(out / "discrepancies.jsonl", result.discrepancies)
     write_jsonl(out / "source_pairs.jsonl", result.source_pairs)
     write_jsonl(out / "rejects.jsonl", result.rejects)
-    from .output import atomic_write
-
+    write_jsonl(out / "figures.jsonl", result.figures)
+    write_jsonl(out / "grades.jsonl", result.grades)
+    write_jsonl(out / "syndication.jsonl", result.syndication)
+    write_jsonl(out / "provenance.jsonl", result.provenance)
     with atomic_write(out / "report.html") as fh:
-        fh.write(render(result, model_uri))
+        fh.write(render(result, model_uri, figures=[f.to_dict() for f in result.figures]))
     counts = result.counts()
     summary = {"model_uri": model_uri, "counts": counts, "versions": package_versions(),
-               "read": counts["articles"] + counts["rejects"], "scored": counts["articles"],
-               "rejected": counts["rejects"], **(extra or {})}
+               **reject_summary(result), **(extra or {})}
     write_json(out / "run.json", summary)
     return summary
 
 
+def _conf_dir() -> Path | None:
+    from .cli import find_conf_dir
+    from .errors import DiscrepError
+
+    try:
+        return find_conf_dir()
+    except DiscrepError:
+        return None
+
+
+def nothing_scored_reason(summary: dict) -> str:
+    """Why a run scored nothing, in one line (for the CLI's error message)."""
+    if summary["read"] == 0:
+        return "no input records were found"
+    by = summary.get("rejected_by_code", {})
+    parts = ", ".join(f"{n} {code.replace('_', ' ')}" for code, n in by.items())
+    return f"all {summary['read']} input(s) were rejected ({parts})"
+
+
 def score_files(inputs, out: str | Path, model_uri: str | None = None, defaults: IngestDefaults | None = None,
                 tracking_uri: str | None = None, quiet: bool = False, pipeline: DiscrepPipeline | None = None,
+                incidents: str | Path | None = None, reconcile: str | None = None, engine: str = "local",
                 resume: bool = False, config=None, embedder_options: dict | None = None) -> dict:
-    """Score files into ``out`` with the streaming engine (bounded memory, checkpoints, ``resume``).
+    """Read, score and write one batch. The model is loaded only when something can be scored, so
+    a run of unusable inputs reports its rejects rather than a model problem. ``incidents``: an
+    incident store joining earlier runs; ``reconcile``: a policy name in conf/reconcile/ or a YAML path.
 
-    ``config``: a :class:`discrep.stream.StreamConfig` (chunk sizes, report size, progress bar);
-    ``embedder_options``: batch_size, threads, backend, cache_dir, memory_cache (see
-    :func:`discrep.embed.configure_embedder`)."""
+    ``engine="stream"``: the streaming engine (bounded memory, checkpoints, ``resume``; ``config`` a
+    :class:`discrep.stream.StreamConfig`); it writes the same files but refuses ``incidents`` (docs/scale.md).
+    ``embedder_options``: batch_size, threads, backend, cache_dir (:func:`discrep.embed.configure_embedder`)."""
+    from .errors import DiscrepError
+
+    if engine not in ("local", "stream"):
+        raise DiscrepError(f"unknown engine {engine!r} (local or stream; Spark is discrep.spark.score_files_spark)")
+    if resume and engine != "stream":
+        raise DiscrepError("resume needs the stream engine (--engine stream)")
+    if engine == "stream" and incidents is not None:
+        raise DiscrepError("--incidents needs --engine local: the stream engine's checkpoints cannot undo store "
+                           "updates of an interrupted run (see docs/scale.md)")
+    t0 = time.perf_counter()
+    out = Path(out)
+    policy = None
+    if reconcile is not None or pipeline is None or pipeline.reconcile_policy is None:
+        from .reconcile import ReconcilePolicy
+
+        policy = ReconcilePolicy.load(reconcile or "conservative", _conf_dir())  # fails before the model loads
+    if engine == "stream":
+        return _score_stream(inputs, out, model_uri, defaults, tracking_uri, quiet, pipeline, resume, config,
+                             embedder_options, policy)
+    arts, rejects = read_articles(inputs, defaults)
+    if not quiet:
+        n_err, n_warn = count_rejected(rejects)
+        print(f"read {len(arts)} articles ({n_err} rejected, {n_warn} warnings)", file=sys.stderr)
+    model_desc = model_uri or "none (nothing to score)"
+    extra: dict = {"inputs": [str(i) for i in inputs], "engine": "local"}
+    if arts:
+        if pipeline is None:
+            from .tracking import configure
+
+            if tracking_uri:
+                configure(tracking_uri)
+            pipeline = DiscrepPipeline.from_model(model_uri)
+        if embedder_options:
+            from .embed import configure_embedder
+
+            configure_embedder(pipeline.embedder, **embedder_options)
+        if policy is not None:
+            pipeline.reconcile_policy = policy
+        extra["reconcile_policy"] = pipeline.reconcile_policy.name
+        if incidents is None:
+            result = pipeline.score(arts, rejects)
+        else:
+            from .store import IncidentStore
+
+            with IncidentStore(incidents, embedder=getattr(pipeline.embedder, "model", None)) as store:
+                result = pipeline.score(arts, rejects, store=store)
+                extra.update(incident_store=str(Path(incidents).resolve()), incidents_in_store=len(store))
+        model_desc = getattr(pipeline, "model_uri_", model_uri or "in-memory")
+    else:
+        result = ScoreResult(rejects=rejects)
+    extra["seconds"] = round(time.perf_counter() - t0, 2)
+    return write_outputs(result, out, model_desc, extra)
+
+
+def _score_stream(inputs, out, model_uri, defaults, tracking_uri, quiet, pipeline, resume, config,
+                  embedder_options, policy) -> dict:
     from .stream import StreamScorer
 
     if pipeline is None:
@@ -63,6 +162,9 @@ def score_files(inputs, out: str | Path, model_uri: str | None = None, defaults:
         from .embed import configure_embedder
 
         configure_embedder(pipeline.embedder, **embedder_options)
+    if policy is not None:
+        pipeline.reconcile_policy = policy
+    extra = {"reconcile_policy": pipeline.reconcile_policy.name}
     scorer = StreamScorer(pipeline, inputs, out, defaults=defaults, config=config,
-                          model_uri=getattr(pipeline, "model_uri_", model_uri or "in-memory"), resume=resume, quiet=quiet)
+                          model_uri=getattr(pipeline, "model_uri_", model_uri or "in-memory"), resume=resume, quiet=quiet, extra=extra)
     return scorer.run()

@@ -91,14 +91,14 @@ def _extract_fn(ctx: dict):
     def run(batches):
         import pandas as pd
 
-        from .cluster import context_fill
+        from .cluster import Gazetteer, context_fill
+        from .guard import extract_guarded
         from .ingest import IngestDefaults, _article_from_record
-        from .pipeline import _countries
         from .spool import claim_to_dict
         from .types import Article, Reject
 
         extractor, embedder = _worker_parts(ctx)
-        countries = _countries(extractor)
+        countries = Gazetteer.load(getattr(extractor, "places_path", None))
         defaults = IngestDefaults()
         for pdf in batches:
             rows, claims, meta = [], [], []
@@ -112,20 +112,25 @@ def _extract_fn(ctx: dict):
                     rows.append({"kind": "reject", "ord": order, "sent": 0, "payload": json.dumps(item.to_dict()),
                                  "ordinal": -1, "vec": None})
                     continue
+                ok, cs, notes = extract_guarded(extractor, [item])  # a crash becomes a reject, as in memory
+                for n in notes:
+                    rows.append({"kind": "reject", "ord": order, "sent": 0, "payload": json.dumps(n.to_dict()),
+                                 "ordinal": -1, "vec": None})
+                if not ok:
+                    continue
                 rows.append({"kind": "article", "ord": order, "sent": 0, "ordinal": -1, "vec": None,
                              "payload": json.dumps({"id": item.id, "outlet": item.outlet, "url": item.url})})
-                cs = extractor.extract(item)
-                dates, places = context_fill(cs, countries)
-                for i, (c, d, p) in enumerate(zip(cs, dates, places)):
+                ctx = context_fill(cs, countries)
+                for i, (c, d, p, sc) in enumerate(zip(cs, ctx.dates, ctx.places, ctx.scopes)):
                     claims.append(c)
-                    meta.append((order, i, d, p))
+                    meta.append((order, i, d, (p, sc)))
             if claims:
                 V = embedder.encode([c.text for c in claims])
                 for c, (order, i, d, p), v in zip(claims, meta, V):
                     rows.append({"kind": "claim", "ord": order, "sent": i, "ordinal": d.toordinal() if d else -1,
                                  "vec": v.astype("float32").tolist(),
                                  "payload": json.dumps({"c": claim_to_dict(c), "d": d.isoformat() if d else None,
-                                                        "p": sorted(p)}, ensure_ascii=False)})
+                                                        "p": sorted(p[0]), "s": sorted(p[1])}, ensure_ascii=False)})
             yield pd.DataFrame(rows, columns=["kind", "ord", "sent", "payload", "ordinal", "vec"])
 
     return run
@@ -149,8 +154,9 @@ def _cluster_fn(min_align: float):
         claims = [claim_from_dict(r["c"]) for r in recs]
         dates = [date.fromisoformat(r["d"]) if r["d"] else None for r in recs]
         places = [set(r["p"]) for r in recs]
+        scopes = [set(r.get("s", ())) for r in recs]
         X = np.stack([np.asarray(v, dtype=np.float32) for v in pdf["vec"]])
-        labels = IncidentClusterer().fit_predict(X, dates=dates, places=places)
+        labels = IncidentClusterer().fit_predict(X, dates=dates, places=places, scopes=scopes)
         incidents = build_incidents(claims, labels, dates, places)
         vec = {c.claim_id: x for c, x in zip(claims, X)}
         out = [{"kind": "claim", "incident_id": c.incident_id, "seq": k, "payload": json.dumps(c.to_dict(), ensure_ascii=False)}

@@ -39,10 +39,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .cluster import build_incidents, context_fill
+from .cluster import Gazetteer, build_incidents, context_fill
+from .guard import extract_guarded
 from .errors import InputError
 from .ingest import IngestDefaults, expand_inputs, iter_articles
 from .output import atomic_write
+from .reconcile import ReconcilePolicy, load_place_types, reconcile
 from .pipeline import DiscrepPipeline, ScoreResult, _countries, dedupe, summarise
 from .pairs import align_incident
 from .spool import claim_from_dict, claim_to_dict
@@ -51,7 +53,10 @@ from .types import Article, Claim, Discrepancy, Incident, Reject
 WORK_DIR = ".discrep-run"
 STATE_FILE = "state.json"
 STATE_VERSION = 1
-OUTPUT_PARTS = ("claims.jsonl", "incidents.jsonl", "discrepancies.jsonl", "source_pairs.jsonl", "rejects.jsonl")
+OUTPUT_PARTS = ("claims.jsonl", "incidents.jsonl", "discrepancies.jsonl", "source_pairs.jsonl", "rejects.jsonl",
+                "figures.jsonl", "grades.jsonl", "syndication.jsonl", "provenance.jsonl")
+RESULT_PARTS = ("claims", "incidents", "discrepancies", "source_pairs", "figures", "grades",
+                "provenance")  # written per unit of time blocks; syndication.jsonl once, from the whole run
 SPOOLS = ("claims.spool", "vectors.f32", "index.i64", "articles.spool")
 
 
@@ -281,6 +286,7 @@ class StreamScorer:
                 "embedder_backend": getattr(emb, "backend", None),
                 "clusterer": {k: v for k, v in clu.get_params().items()} if hasattr(clu, "get_params") else None,
                 "min_align": self.pipe.min_align, "max_block_claims": self.config.max_block_claims,
+                "reconcile_policy": repr(getattr(self.pipe, "reconcile_policy", None)),
                 "defaults": {k: (v.isoformat() if isinstance(v, date) else v) for k, v in d.items()}}
 
     def _fingerprint(self, files: list[dict]) -> str:
@@ -387,7 +393,7 @@ class StreamScorer:
         """Chunks of input records with their claims extracted and spool lines serialised (everything but
         the vectors). Running this in a helper thread beside the embedder gained nothing on 2 cores (the
         embedder already uses both), so it runs inline."""
-        countries = _countries(self.pipe.extractor)
+        countries = Gazetteer.load(getattr(self.pipe.extractor, "places_path", None))
         buf: list[Article | Reject] = []
         n_art = 0
         for item in it:
@@ -400,13 +406,13 @@ class StreamScorer:
             yield self._prepare(buf, countries)
 
     def _prepare(self, items, countries) -> "_Prepared":
-        arts = [a for a in items if isinstance(a, Article)]
-        claims = self.pipe.extract(arts)
-        dates, places = context_fill(claims, countries)
-        lines = [(json.dumps({"c": claim_to_dict(c), "d": d.isoformat() if d else None, "p": sorted(p)},
-                             ensure_ascii=False) + "\n").encode("utf-8") for c, d, p in zip(claims, dates, places)]
-        return _Prepared(items, arts, [r for r in items if isinstance(r, Reject)], claims, lines,
-                         [d.toordinal() if d else -1 for d in dates])
+        arts, claims, notes = extract_guarded(self.pipe.extractor, [a for a in items if isinstance(a, Article)])
+        ctx = context_fill(claims, countries)
+        lines = [(json.dumps({"c": claim_to_dict(c), "d": d.isoformat() if d else None, "p": sorted(p),
+                              "s": sorted(sc)}, ensure_ascii=False) + "\n").encode("utf-8")
+                 for c, d, p, sc in zip(claims, ctx.dates, ctx.places, ctx.scopes)]
+        return _Prepared(items, arts, [r for r in items if isinstance(r, Reject)] + notes, claims, lines,
+                         [d.toordinal() if d else -1 for d in ctx.dates])
 
     def _chunk(self, prep: "_Prepared", app):
         claims = prep.claims
@@ -421,14 +427,20 @@ class StreamScorer:
             app["claims.spool"].write(b"".join(prep.lines))
             app["vectors.f32"].write(V.tobytes())
             app["index.i64"].write(index.tobytes())
-        app["articles.spool"].write(_jsonl({"id": a.id, "outlet": a.outlet, "url": a.url} for a in prep.arts))
+        app["articles.spool"].write(_jsonl(a.to_dict() for a in prep.arts))  # reconcile reads them back per unit
         app["rejects.part"].write(_jsonl(prep.rejects))
         for a in app.values():
             a.sync()
         st = self.state
+        by = {"rejected_by_code": dict(st.get("rejected_by_code", {})),
+              "warnings_by_code": dict(st.get("warnings_by_code", {}))}
+        for r in prep.rejects:  # the same accounting as scoring.reject_summary: warnings are not rejects
+            d = by["warnings_by_code" if r.severity == "warning" else "rejected_by_code"]
+            d[r.code or "other"] = d.get(r.code or "other", 0) + 1
+        n_warn = sum(r.severity == "warning" for r in prep.rejects)
         self._save_state(items=st["items"] + len(prep.items), articles=st["articles"] + len(prep.arts),
-                         rejects=st["rejects"] + len(prep.rejects), claims=st["claims"] + len(claims),
-                         sizes={n: a.size() for n, a in app.items()})
+                         rejects=st["rejects"] + len(prep.rejects) - n_warn, warnings=st.get("warnings", 0) + n_warn,
+                         claims=st["claims"] + len(claims), sizes={n: a.size() for n, a in app.items()}, **by)
 
     # ------------------------------------------------------------ phase 2
     def _classify_phase(self):
@@ -439,7 +451,8 @@ class StreamScorer:
         max_days = getattr(clu, "max_days", None) if getattr(clu, "w_date", 0) else None
         blocks, approx = plan_blocks(index[:, 1], max_days, self.config.max_block_claims)
         units = plan_units(blocks, self.config.unit_claims)
-        parts = ("claims.part", "incidents.part", "discrepancies.part", "source_pairs.part")
+        parts = tuple(f"{n}.part" for n in RESULT_PARTS)
+        self._indep = self._independence(index)
         fresh = st["units_done"] == 0 and "claims.part" not in st["sizes"]
         app = {p: _Appender(self.work / p, None if fresh else st["sizes"].get(p, 0)) for p in parts}
         vectors = (np.memmap(self.work / "vectors.f32", dtype=np.float32, mode="r", shape=(n, st["dim"]))
@@ -450,10 +463,8 @@ class StreamScorer:
                 for k in range(st["units_done"], len(units)):
                     unit = units[k]
                     res = self._unit(unit, index, vectors, spool)
-                    app["claims.part"].write(_jsonl(res.claims))
-                    app["incidents.part"].write(_jsonl(res.incidents))
-                    app["discrepancies.part"].write(_jsonl(res.discrepancies))
-                    app["source_pairs.part"].write(_jsonl(res.source_pairs))
+                    for name in RESULT_PARTS:
+                        app[f"{name}.part"].write(_jsonl(getattr(res, name)))
                     for a in app.values():
                         a.sync()
                     counts = dict(st["counts"])
@@ -468,7 +479,28 @@ class StreamScorer:
             bar.close()
             for a in app.values():
                 a.close()
-        self._save_state(phase="finalize", approximate_splits=approx, blocks=len(blocks), units=len(units))
+        with atomic_write(self.work / "syndication.part") as fh:
+            fh.write(_jsonl(self._indep.syndications_).decode("utf-8"))
+        counts = {**st["counts"], "syndicated": len(self._indep.syndications_)}
+        self._save_state(phase="finalize", approximate_splits=approx, blocks=len(blocks), units=len(units),
+                         counts=counts)
+
+    def _independence(self, index):
+        """Reprints and claim origins over the whole run (discrep.independence), fitted once: a reprint and its
+        original may fall in different time blocks. Holds article texts and claims of the run in memory,
+        the one stage that is not bounded by the block size (docs/scale.md)."""
+        from .independence import SourceIndependence
+
+        arts = [Article(**{**d, "published": _d(d.get("published"))})
+                for d in _read_jsonl(self.work / "articles.spool")]
+        claims = []
+        with open(self.work / "claims.spool", "rb") as spool:
+            for off in index[:, 0]:
+                spool.seek(int(off))
+                claims.append(claim_from_dict(json.loads(spool.readline())["c"]))
+        policy = self.pipe.reconcile_policy or ReconcilePolicy()
+        return SourceIndependence(registry=getattr(self.pipe.extractor, "registry", None),
+                                  **policy.independence).fit(arts, claims)
 
     def _unit(self, unit: list[np.ndarray], index, vectors, spool) -> ScoreResult:
         pipe = self.pipe
@@ -483,8 +515,9 @@ class StreamScorer:
             claims = [claim_from_dict(x["c"]) for x in recs]
             dates = [date.fromisoformat(x["d"]) if x["d"] else None for x in recs]
             places = [set(x["p"]) for x in recs]
+            scopes = [set(x.get("s", ())) for x in recs]
             X = np.asarray(vectors[rows], dtype=np.float32)
-            labels = pipe.clusterer.fit_predict(X, dates=dates, places=places)
+            labels = pipe.clusterer.fit_predict(X, dates=dates, places=places, scopes=scopes)
             incidents.extend(build_incidents(claims, labels, dates, places))
             claims_all.extend(claims)
             vec.update({c.claim_id: x for c, x in zip(claims, X)})
@@ -498,7 +531,12 @@ class StreamScorer:
         for inc in incidents:
             pairs.extend(align_incident(by_inc.get(inc.incident_id, []), vec, pipe.min_align))
         ds = dedupe(pipe.compare_pairs(pairs))
-        return ScoreResult(claims=claims_all, incidents=incidents, discrepancies=ds, source_pairs=summarise(ds))
+        indep = self._indep
+        figures, grades = reconcile(claims_all, incidents, ds, indep, pipe.reconcile_policy,
+                                    load_place_types(getattr(pipe.extractor, "places_path", None)))
+        return ScoreResult(claims=claims_all, incidents=incidents, discrepancies=ds,
+                           source_pairs=summarise(ds, indep), figures=figures, grades=grades,
+                           provenance=[indep.provenance(c) for c in claims_all])
 
     # ------------------------------------------------------------ finish
     def _part(self, name: str) -> Path:
@@ -514,19 +552,27 @@ class StreamScorer:
                 with open(p, "ab") as fh:
                     fh.truncate(st["sizes"][name.replace(".jsonl", ".part")])
         counts = {"articles": st["articles"], "claims": st["claims"], "incidents": 0, "discrepancies": 0,
-                  "source_pairs": 0, "rejects": st["rejects"], **st["counts"]}
-        counts = {k: counts[k] for k in ("articles", "claims", "incidents", "discrepancies", "source_pairs", "rejects")
+                  "source_pairs": 0, "rejects": st["rejects"], "figures": 0, "syndicated": 0, **st["counts"],
+                  "warnings": st.get("warnings", 0)}
+        counts = {k: counts[k] for k in ("articles", "claims", "incidents", "discrepancies", "source_pairs", "rejects",
+                                         "warnings", "figures", "syndicated")
                   } | {k: v for k, v in sorted(counts.items()) if k.startswith("label_")}
         from .report import render
         from .scoring import package_versions
 
         with atomic_write(self.out / "report.html") as fh:
-            fh.write(render(self._report_slice(counts), self.model_uri))
+            sl = self._report_slice(counts)
+            keep = {i.incident_id for i in sl.incidents}
+            figs = [r for r in _read_jsonl(self._part("figures.jsonl")) if r.get("incident_id") in keep]
+            fh.write(render(sl, self.model_uri, figures=figs))
         emb = self.pipe.embedder
         summary = {"model_uri": self.model_uri, "counts": counts, "versions": package_versions(),
                    "read": st["articles"] + st["rejects"], "scored": st["articles"], "rejected": st["rejects"],
+                   "warnings": st.get("warnings", 0),
+                   "rejected_by_code": dict(sorted(st.get("rejected_by_code", {}).items(), key=lambda kv: -kv[1])),
+                   "warnings_by_code": dict(sorted(st.get("warnings_by_code", {}).items(), key=lambda kv: -kv[1])),
                    "inputs": self.inputs, "seconds": round(self._seconds0 + time.perf_counter() - self._t0, 2),
-                   "engine": "local", "fingerprint": st["fingerprint"], "resumed": st.get("resumed", 0),
+                   "engine": "stream", "fingerprint": st["fingerprint"], "resumed": st.get("resumed", 0),
                    "chunk_size": self.config.chunk_size, "blocks": st.get("blocks", 0),
                    "approximate_splits": st.get("approximate_splits", 0),
                    "embedder": {"model": getattr(emb, "model", type(emb).__name__),
@@ -577,7 +623,7 @@ def report_slice(files: dict[str, Path], K: int, totals: dict) -> _ReportResult:
             a = claims.get(rec["claim_a"]["claim_id"])
             b = claims.get(rec["claim_b"]["claim_id"]) if rec.get("claim_b") else None
             ds.append(Discrepancy(rec["incident_id"], rec["source_a"], rec["source_b"], rec["label"], rec["score"],
-                                  rec["reason"], a, b, rec.get("proba", {})))
+                                  rec["reason"], a, b, rec.get("proba", {}), rec.get("fact")))
     need = {c.article_id for c in claims.values()}
     arts = [Article(r["id"], r["outlet"], None, "", "", url=r.get("url"))
             for r in _read_jsonl(files["articles"]) if r["id"] in need]
@@ -585,7 +631,7 @@ def report_slice(files: dict[str, Path], K: int, totals: dict) -> _ReportResult:
     for rec in _read_jsonl(files["rejects"]):
         if len(rejects) >= 1000:
             break
-        rejects.append(Reject(**{k: rec.get(k) for k in ("input", "reason", "id")}))
+        rejects.append(Reject(**{k: rec[k] for k in ("input", "reason", "id", "severity", "code") if k in rec}))
     res = _ReportResult(articles=arts, claims=list(claims.values()), incidents=incidents, discrepancies=ds,
                         source_pairs=[], rejects=rejects)
     res.totals = totals

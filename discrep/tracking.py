@@ -50,17 +50,55 @@ def artifact_root(uri: str) -> str | None:
 
 
 def check_reachable(uri: str, timeout: float = 3.0):
-    """Fail fast (seconds, not minutes of retries) when an HTTP tracking server is down."""
+    """Fail fast (seconds, not minutes of MLflow's retries) when the tracking store cannot be used:
+    an HTTP server that refuses connections or does not answer, or a SQLite file whose folder
+    cannot be created or written."""
+    hint = ("Start it, point tracking.uri at a reachable store, or set tracking.offline_fallback=true "
+            "to save the model locally and log it later with `discrep log-model`")
     if uri.startswith(("http://", "https://")):
         p = urllib.parse.urlparse(uri)
-        port = p.port or (443 if p.scheme == "https" else 80)
+        try:
+            port = p.port or (443 if p.scheme == "https" else 80)
+        except ValueError as e:
+            raise TrackingError(f"MLflow tracking URI {uri} is malformed ({e})") from None
+        if not p.hostname:
+            raise TrackingError(f"MLflow tracking URI {uri} names no host")
         try:
             with socket.create_connection((p.hostname, port), timeout=timeout):
                 pass
         except OSError as e:
-            raise TrackingError(f"MLflow tracking server {uri} is unreachable ({e}). Start it, point "
-                                f"tracking.uri at a reachable store, or set tracking.offline_fallback=true "
-                                f"to save the model locally and log it later") from None
+            raise TrackingError(f"MLflow tracking server {uri} is unreachable ({e}). {hint}") from None
+        _probe_http(uri, timeout, hint)
+    elif uri.startswith("sqlite:///"):
+        folder = Path(uri[len("sqlite:///"):]).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise TrackingError(f"MLflow tracking store {uri}: cannot create {folder} ({e.strerror or e}). "
+                                f"{hint}") from None
+        if not os.access(folder, os.W_OK):
+            raise TrackingError(f"MLflow tracking store {uri}: folder {folder} is not writable. {hint}")
+
+
+def _probe_http(uri: str, timeout: float, hint: str):
+    """A server that accepts the connection but never answers would hang MLflow's client for minutes."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=timeout):
+            pass
+    except urllib.error.HTTPError:
+        pass  # it answered (auth, proxies, older servers without /health): reachable
+    except urllib.error.URLError as e:
+        import ssl
+
+        if not isinstance(e.reason, ssl.SSLError):  # a TLS handshake is an answer; MLflow has its own TLS settings
+            raise TrackingError(f"MLflow tracking server {uri} accepts connections but does not answer "
+                                f"({e.reason}). {hint}") from None
+    except (OSError, ValueError) as e:
+        raise TrackingError(f"MLflow tracking server {uri} accepts connections but does not answer "
+                            f"({getattr(e, 'reason', e)}). {hint}") from None
 
 
 def configure(uri: str | None = None) -> str:
@@ -91,6 +129,23 @@ def ensure_experiment(name: str, uri: str) -> str:
         finally:
             fcntl.flock(lk, fcntl.LOCK_UN)
     return exp_id
+
+
+def experiment_links(uri: str) -> list[tuple[str, str, int]]:
+    """(id, name, number of runs) of the experiments that have runs, for `discrep ui` to print links."""
+    try:
+        from mlflow import MlflowClient
+
+        client = MlflowClient(tracking_uri=uri)
+        out = []
+        for e in client.search_experiments():
+            n = len(client.search_runs([e.experiment_id], max_results=1000))
+            if n:
+                out.append((e.experiment_id, e.name, n))
+        return out
+    except Exception as e:  # noqa: BLE001 - links are a convenience; the server reports real errors
+        log.debug("cannot list experiments of %s: %s", uri, e)
+        return []
 
 
 def flatten(d: Any, prefix: str = "") -> dict[str, str]:
@@ -169,12 +224,13 @@ def log_text(text: str, name: str):
 def log_classifier(clf, input_example, sources_path: str | None, places_path: str | None,
                    register: bool = True, selection_metric: float | None = None) -> dict[str, Any]:
     """Log the pair model as a pyfunc (code + skops artifacts + signature); register it and move
-    the ``champion`` alias when it beats the current champion on the selection metric."""
+    the ``champion`` alias when it beats the current champion on the selection metric.
+    ``clf``: a fitted PairClassifier, or the folder one was saved to."""
     import mlflow
     from mlflow.models import infer_signature
 
     with tempfile.TemporaryDirectory() as tmp:
-        clf_dir = clf.save(Path(tmp) / "classifier")
+        clf_dir = Path(clf) if isinstance(clf, (str, Path)) else clf.save(Path(tmp) / "classifier")
         artifacts = {"classifier": str(clf_dir)}
         if sources_path and Path(sources_path).exists():
             artifacts["sources"] = str(sources_path)
@@ -310,3 +366,107 @@ def load_classifier(model_uri: str | None = None, tracking_uri: str | None = Non
     if d is None:
         raise ModelLoadError(f"{uri} holds no discrep classifier (no classifier.skops inside)")
     return PairClassifier.load(d, trusted=trusted), uri
+
+
+OFFLINE_FILES = {"metrics": "metrics.json", "config": "config.json", "example": "input_example.json",
+                 "info": "offline.json", "logged": "logged.json"}
+
+
+def save_offline(clf, out: str | Path, config: dict, metrics: dict[str, float], input_example,
+                 run_name: str | None) -> Path:
+    """Save what a tracked run would have logged (model, config, metrics, input example) to a
+    folder that ``discrep log-model`` can log later."""
+    from .output import write_json
+
+    out = Path(out)
+    clf.save(out)
+    write_json(out / OFFLINE_FILES["metrics"], metrics)
+    write_json(out / OFFLINE_FILES["config"], config)
+    write_json(out / OFFLINE_FILES["example"], input_example.to_dict(orient="records"))
+    write_json(out / OFFLINE_FILES["info"], {"run_name": run_name, "git_commit": git_commit(),
+                                             "tracking_uri": (config.get("tracking") or {}).get("uri")})
+    return out
+
+
+def log_saved_model(path: str | Path, tracking_uri: str | None = None, experiment: str | None = None,
+                    register: bool = True, force: bool = False) -> dict[str, Any]:
+    """Log a folder from :func:`save_offline` (or any saved classifier folder) as a tracked run.
+
+    The classifier is loaded first (type-checked, nothing unpickled), so a corrupt or untrusted
+    folder is refused before anything is logged.
+    """
+    from .classify import PairClassifier
+
+    path = Path(path)
+    if not path.is_dir():
+        raise ModelLoadError(f"model folder {path} does not exist")
+    PairClassifier.load(path)  # validates the files; raises ModelLoadError
+    import pandas as pd
+
+    def read(key) -> Any:
+        f = path / OFFLINE_FILES[key]
+        if not f.exists():
+            return None
+        try:
+            return json.loads(f.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise ModelLoadError(f"{f} is unreadable ({e})") from None
+
+    done = read("logged")
+    if done and not force:
+        raise TrackingError(f"{path} was already logged as run {done.get('run_id')} in {done.get('tracking_uri')}; "
+                            "pass --force to log it again")
+    config, metrics, example, info = read("config") or {}, read("metrics") or {}, read("example"), read("info") or {}
+    experiment = experiment or (config.get("tracking") or {}).get("experiment") or REGISTERED_NAME
+    extract = config.get("extract") or {}
+    rows = example or [{"text_a": "The governor said one person was killed.", "text_b": "Two people were killed.",
+                        "source_a": "governor", "source_b": "channel", "published_a": "2024-01-02",
+                        "published_b": "2024-01-02"}]
+    uri = resolve_tracking_uri(tracking_uri)
+    run_name = info.get("run_name") or f"offline-{path.name}"
+    tags = {"logged_from": str(path.resolve()), "offline_fallback": "true", "git_commit": info.get("git_commit") or ""}
+    with start_run(experiment, run_name, tags, uri) as run:
+        if config:
+            log_params(config)
+            log_dict(config, "config.json")
+        if metrics:
+            log_metrics(metrics)
+        sel = metrics.get("selection_metric")
+        reg = log_classifier(path, pd.DataFrame(rows), extract.get("sources_path"), extract.get("places_path"),
+                             register=register, selection_metric=float(sel) if sel is not None else None)
+        reg["run_id"] = run.info.run_id
+    reg["tracking_uri"] = uri
+    from .output import write_json
+
+    write_json(path / OFFLINE_FILES["logged"], reg)
+    return reg
+
+
+def search_runs(experiment: str = "discrep-pair", uri: str | None = None, filter_string: str = "",
+                max_results: int = 200) -> list[dict[str, Any]]:
+    """Runs of an experiment as plain dicts (run_id, name, start, tags, params, metrics), newest first."""
+    import mlflow
+
+    configure(uri)
+    exp = mlflow.get_experiment_by_name(experiment)
+    if exp is None:
+        return []
+    runs = mlflow.search_runs(experiment_ids=[exp.experiment_id], filter_string=filter_string,
+                              max_results=max_results, output_format="list", order_by=["attributes.start_time DESC"])
+    return [{"run_id": r.info.run_id, "name": r.info.run_name, "start": r.info.start_time, "status": r.info.status,
+             "tags": dict(r.data.tags), "params": dict(r.data.params), "metrics": dict(r.data.metrics)} for r in runs]
+
+
+def champion_info(uri: str | None = None) -> dict[str, Any] | None:
+    """Version, run id and metrics of ``discrep-pair@champion`` (None when there is none)."""
+    import mlflow
+    from mlflow import MlflowClient
+
+    configure(uri)
+    try:
+        mv = MlflowClient().get_model_version_by_alias(REGISTERED_NAME, CHAMPION)
+    except Exception:  # noqa: BLE001
+        return None
+    run = mlflow.get_run(mv.run_id) if mv.run_id else None
+    return {"version": mv.version, "run_id": mv.run_id, "run_name": run.info.run_name if run else None,
+            "metrics": dict(run.data.metrics) if run else {}, "selection_metric": mv.tags.get("selection_metric")}

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
-from .data import PairSet, gold_pairs, read_jsonl, set_hf_cache, sick_pairs, synthetic_pairs
+from .data import (DEFAULT_KINDS, PairSet, fnc_pairs, gold_pairs, read_jsonl, set_hf_cache, sick_pairs, story_folds,
+                   synthetic_pairs)
 from .errors import TrackingError
 from .types import LABELS, REPORT_LABELS, ClaimPair
 
@@ -64,11 +65,58 @@ def build_training_data(cfg: DictConfig, extractor) -> tuple[PairSet, dict[str, 
 
 
 def grouped_split(groups: list[str], val_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    from sklearn.model_selection import GroupShuffleSplit
+    """Train / validation rows by group (incident, story, SICK pair): a group's side is a hash of its id, so
+    every run — whatever its data or model settings — holds out the same incidents."""
+    del seed  # the split must not move between runs that are compared
+    side = np.array([_hash01(g) < val_fraction for g in groups], dtype=bool)
+    return np.flatnonzero(~side), np.flatnonzero(side)
 
-    gss = GroupShuffleSplit(n_splits=1, test_size=val_fraction, random_state=seed)
-    tr, va = next(gss.split(np.zeros(len(groups)), groups=groups))
-    return tr, va
+
+def _hash01(s: str) -> float:
+    return int(hashlib.sha256(f"discrep-val:{s}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+
+
+def news_selection_set(cfg: DictConfig, extractor) -> PairSet:
+    """A fixed news validation set: synthetic pairs of the held-out incidents, made with the default
+    transformations and a fixed seed, so runs with different data settings are ranked on the same pairs."""
+    syn = synthetic_pairs(read_jsonl(cfg.data.seed_claims), extractor, kinds=DEFAULT_KINDS, per_claim=10, seed=20240102)
+    keep = [i for i, g in enumerate(syn.groups) if _hash01(g) < float(cfg.data.val_fraction)]
+    return syn.subset(keep)
+
+
+def fit_aggregator(cfg: DictConfig, clf, extractor, embedder) -> tuple[dict[str, float], list[str]]:
+    """Fit compare()'s stance aggregator on FNC-1 (when present): cross-validated by story for the metrics,
+    then refit on all stories for the saved model."""
+    from types import SimpleNamespace
+
+    from sklearn.metrics import f1_score
+
+    from .compare import StanceAggregator, document_features
+
+    p = Path(cfg.data.fnc.path)
+    if not cfg.data.fnc.enabled:
+        return {}, []
+    if not p.exists():
+        return {}, [f"FNC-1 skipped: {p} not found (set data.fnc.path or DISCREP_SHARED)"]
+    fnc = fnc_pairs(p, limit=cfg.data.fnc.limit)
+    folds = story_folds(fnc.stories, int(cfg.data.fnc.folds))
+    keep = np.flatnonzero(folds >= 0)
+    fnc = fnc.subset(keep)
+    folds = folds[keep]
+    pipe = SimpleNamespace(extractor=extractor, embedder=embedder, classifier=clf)
+    t0 = time.perf_counter()
+    X = document_features(pipe, fnc.claims, fnc.texts, top_k=int(cfg.data.fnc.top_k))
+    y = np.array(fnc.labels)
+    oof = np.empty(len(y), dtype=object)
+    for k in np.unique(folds):
+        tr, te = folds != k, folds == k
+        oof[te] = StanceAggregator().fit(X[tr], y[tr]).predict(X[te])
+    f1 = f1_score(y, oof, labels=list(LABELS), average=None, zero_division=0)
+    m = {"fnc_cv_macro_f1": float(np.mean(f1)), "fnc_cv_accuracy": float(np.mean(oof == y)),
+         **{f"fnc_cv_{lab}_f1": float(v) for lab, v in zip(LABELS, f1)}, "fnc_n": float(len(y)),
+         "fnc_seconds": time.perf_counter() - t0}
+    clf.aggregator_ = StanceAggregator().fit(X, y)
+    return m, []
 
 
 def evaluate_gold(clf, extractor, cfg: DictConfig) -> tuple[dict[str, float], PairSet, list, list]:
@@ -109,6 +157,16 @@ def run(cfg: DictConfig) -> dict:
     t_start = time.perf_counter()
     work = Path(cfg.paths.work_dir)
     work.mkdir(parents=True, exist_ok=True)
+    # Fail fast: minutes of training must not be lost to a tracking server that is down.
+    offline = False
+    try:
+        tracking.check_reachable(tracking.resolve_tracking_uri(cfg.tracking.uri))
+    except TrackingError as e:
+        if not cfg.tracking.offline_fallback:
+            raise
+        offline = True
+        log.warning("%s", str(e).split(". Start it")[0])
+        log.warning("training anyway (tracking.offline_fallback=true): the model will be saved locally")
     set_hf_cache(work / "cache")
     random.seed(cfg.seed)
     np.random.seed(cfg.seed)
@@ -128,6 +186,10 @@ def run(cfg: DictConfig) -> dict:
     classes = list(clf.classes_)
     pred = [classes[i] for i in P.argmax(axis=1)]
     metrics = classification_metrics(val_set.labels, pred, list(LABELS), prefix="val_", proba=P, classes=classes)
+    news = news_selection_set(cfg, extractor)
+    Pn = clf.predict_proba(news.pairs)
+    metrics.update(classification_metrics(news.labels, [classes[i] for i in Pn.argmax(axis=1)], list(LABELS),
+                                          prefix="news_val_", proba=Pn, classes=classes))
     metrics["train_seconds"] = train_seconds
     metrics["n_train"] = float(len(train_set))
     t1 = time.perf_counter()
@@ -135,8 +197,16 @@ def run(cfg: DictConfig) -> dict:
     metrics["seconds_per_1k_pairs"] = (time.perf_counter() - t1) / max(1, min(200, len(val_set))) * 1000
     gm, gold, gpred, gp3 = evaluate_gold(clf, extractor, cfg)
     metrics.update(gm)
-    selection = metrics.get("gold_macro_f1", metrics["val_macro_f1"])
+    fm, fnotes = fit_aggregator(cfg, clf, extractor, embedder)
+    metrics.update(fm)
+    notes += fnotes
+    if fm:
+        hashes["fnc1"] = file_hash(Path(cfg.data.fnc.path) / "stances.csv")
+    # the champion is chosen on held-out news pairs that every run shares (never on the gold set,
+    # which stays an evaluation set)
+    selection = metrics["news_val_macro_f1"]
     metrics["selection_metric"] = selection
+    metrics["run_seconds"] = time.perf_counter() - t_start  # data, embeddings, fit, evaluation (not MLflow I/O)
 
     run_name = cfg.run_name or f"{cfg.experiment_name}-{Path(str(cfg.model.estimator._target_)).suffix[1:]}-" \
                                f"{'+'.join(cfg.features.groups)}"
@@ -146,6 +216,8 @@ def run(cfg: DictConfig) -> dict:
     example = _input_example(val_set.pairs[:3])
     result = {"metrics": metrics, "run_name": run_name}
     try:
+        if offline:
+            raise TrackingError("tracking store unreachable at start")
         with tracking.start_run(str(cfg.tracking.experiment), run_name, tags, cfg.tracking.uri) as run:
             tracking.log_params(cfg_dict)
             tracking.log_params({"datasets": {k: f"{k}@{v}" for k, v in hashes.items()}})
@@ -168,11 +240,12 @@ def run(cfg: DictConfig) -> dict:
     except TrackingError:
         if not cfg.tracking.offline_fallback:
             raise
-        out = work / "models" / time.strftime("%Y%m%d-%H%M%S")
-        clf.save(out)
+        out = tracking.save_offline(clf, work / "models" / time.strftime("%Y%m%d-%H%M%S"), cfg_dict, metrics,
+                                    example, run_name)
         log.error("tracking store unreachable: model saved to %s; log it later with "
-                  "`discrep log-model %s`", out, out)
+                  "`discrep log-model %s` (add --tracking-uri URI for another store)", out, out)
         result["model_uri"] = str(out)
+        result["offline"] = True
     result["total_seconds"] = time.perf_counter() - t_start
     _print_summary(result)
     return result
@@ -195,8 +268,9 @@ def _input_example(pairs: list[ClaimPair]):
 
 def _print_summary(result: dict):
     m = result["metrics"]
-    keys = ["val_macro_f1", "val_contradiction_recall", "val_ece", "gold_macro_f1", "gold_conflicts_found",
-            "gold_conflicts_total", "gold_compatible_as_contradict", "gold_ece", "train_seconds"]
+    keys = ["val_macro_f1", "news_val_macro_f1", "val_contradiction_recall", "val_ece", "gold_macro_f1",
+            "gold_conflicts_found", "gold_conflicts_total", "gold_compatible_as_contradict", "gold_ece",
+            "fnc_cv_macro_f1", "fnc_cv_contradict_f1", "train_seconds"]
     print(f"run {result.get('run_name')}: " + ", ".join(f"{k}={m[k]:.3f}" for k in keys if k in m))
     if result.get("model_uri"):
         print(f"model: {result['model_uri']}" + (f" (registered discrep-pair v{result['version']}"
@@ -207,9 +281,17 @@ def _print_summary(result: dict):
 def hydra_main():
     import hydra
 
+    from .errors import DiscrepError
+
     @hydra.main(version_base="1.3", config_path=None, config_name="config")
     def _app(cfg: DictConfig):
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-        return run(cfg)["metrics"].get("selection_metric")
+        try:
+            return run(cfg)["metrics"].get("selection_metric")
+        except DiscrepError as e:  # one clear line and exit 2, not Hydra's traceback dump
+            import sys
+
+            print(f"error: {e}", file=sys.stderr)
+            raise SystemExit(2) from None
 
     _app()

@@ -96,6 +96,7 @@ class Claim:
     topic: str | None = None
     relayed_by: str | None = None  # the outlet that relays the speaker
     incident_id: str | None = None
+    source_text: str | None = None  # the speaker as written in the sentence ("he", "the ministry"); None: the outlet
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -148,6 +149,7 @@ class ClaimPair:
     source_b: str
     incident_id: str | None = None
     label: str | None = None  # known label when used for training/evaluation
+    focus: Quantity | None = None  # the figure of ``a`` under comparison (None: the whole claim)
 
 
 @dataclass
@@ -161,6 +163,7 @@ class Discrepancy:
     claim_a: Claim
     claim_b: Claim | None
     proba: dict[str, float] = field(default_factory=dict)
+    fact: str | None = None  # the compared figure, "event/unit" (None: the claim as a whole)
 
     def to_dict(self) -> dict[str, Any]:
         def brief(c: Claim | None):
@@ -175,6 +178,7 @@ class Discrepancy:
             "label": self.label,
             "score": round(float(self.score), 4),
             "reason": self.reason,
+            "fact": self.fact,
             "claim_a": brief(self.claim_a),
             "claim_b": brief(self.claim_b),
             "proba": {k: round(float(v), 4) for k, v in self.proba.items()},
@@ -198,9 +202,15 @@ class SourcePairScore:
 
 @dataclass
 class Reject:
+    """An input that was not scored (``severity="error"``), or a note on one that was scored with
+    something dropped or doubtful (``severity="warning"``). ``code`` is a stable machine-readable
+    kind (see docs/robustness.md)."""
+
     input: str  # file (and line)
     reason: str
     id: str | None = None
+    severity: str = "error"  # error: not scored | warning: scored, see reason
+    code: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

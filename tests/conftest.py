@@ -48,9 +48,11 @@ def run_cli(args, home: Path, timeout=600, **kw):
 
 @pytest.fixture(scope="session")
 def trained_home(tmp_path_factory) -> Path:
-    """A work folder with one trained, registered model (the README's train step, SICK off for speed)."""
+    """A work folder with one trained, registered model (the README's train step; FNC-1 aggregator off and
+    fewer synthetic pairs for speed)."""
     home = tmp_path_factory.mktemp("home")
-    r = run_cli(["train", "data.sick.enabled=false", "run_name=test-run"], home)
+    r = run_cli(["train", "data.sick.enabled=false", "data.fnc.enabled=false", "data.synthetic.per_claim=12",
+                 "run_name=test-run"], home)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     return home
 

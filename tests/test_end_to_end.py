@@ -22,9 +22,10 @@ def test_known_conflicts_found_and_agreements_not_contradicted(scored_dir):
     r = check_run(scored_dir, ROOT / "data" / "gold")
     assert r["conflicts_total"] >= 5
     missed = [c["gold"]["reason"] for c in r["conflicts"] if not c["found"]]
-    assert r["conflicts_found"] >= r["conflicts_total"] - 2, missed
+    assert r["conflicts_found"] == r["conflicts_total"], missed
     wrong = [a["gold"]["reason"] for a in r["agreements"] if a["called_contradict"]]
-    assert r["agreements_called_contradict"] <= 1, wrong
+    assert r["agreements_called_contradict"] == 0, wrong
+    assert r["agreements_found"] >= r["agreements_total"] - 3  # most planted agreements are also recognised
 
 
 def test_report_is_self_contained(scored_dir):

@@ -37,3 +37,23 @@ def test_overlap_and_gap():
     assert overlap(3, 3, 5, math.inf) == 0.0  # "three" vs "at least five"
     assert gap(3, 3, 5, math.inf) == pytest.approx(0.4)
     assert gap(24, 99, 43, 43) == 0.0
+
+
+@pytest.mark.parametrize("text,low,high,qual", [
+    ("more than a dozen rockets", 13, math.inf, "more_than"),
+    ("half a dozen homes", 6, 6, "exact"),
+    ("nearly half a million people", 450_000, 500_000, "nearly"),
+    ("several hundred people", 300, 900, "vague"),
+    ("about 9,000 children", 8100, 9900, "about"),
+    ("five to seven drones", 5, 7, "range"),
+])
+def test_more_intervals(text, low, high, qual):
+    m = find_numbers(text)[0]
+    assert (m.low, m.high, m.qualifier) == (low, high, qual)
+    assert text[m.start:m.end] == m.text
+
+
+@pytest.mark.parametrize("text", ["a 15-year-old boy", "a six-year-old girl", "the S-300 and Kh-101", "at 10:30",
+                                  "on 1/2/2024", "$5 million", "how many of the missiles"])
+def test_not_counts(text):
+    assert find_numbers(text) == []

@@ -50,7 +50,7 @@ def test_kill_9_then_ctrl_c_then_resume(trained_home, tmp_path):
         fh.write("not json\n")
         fh.write(json.dumps({"id": "nl-001-e0", "outlet": "X", "published": "2024-01-01", "title": "t",
                              "text": "Officials said two people were killed."}) + "\n")
-    common = [str(corpus), "--chunk-size", "2", "--model", "models:/discrep-pair/1"]
+    common = [str(corpus), "--engine", "stream", "--chunk-size", "2", "--model", "models:/discrep-pair/1"]
     ref = tmp_path / "ref"
     p = _start([*common, "--out", str(ref), "--quiet"], trained_home)
     assert p.wait(timeout=600) == 0, p.stderr.read()[-3000:]

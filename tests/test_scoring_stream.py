@@ -18,7 +18,8 @@ from discrep.types import ClaimPair
 
 from .conftest import ROOT
 
-NAMES = ("claims.jsonl", "incidents.jsonl", "discrepancies.jsonl", "source_pairs.jsonl", "rejects.jsonl")
+NAMES = ("claims.jsonl", "incidents.jsonl", "discrepancies.jsonl", "source_pairs.jsonl", "rejects.jsonl",
+         "figures.jsonl", "grades.jsonl", "syndication.jsonl", "provenance.jsonl")
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +126,8 @@ def test_interrupted_run_resumes_without_loss_or_duplicates(fast_pipe, tmp_path,
     StreamScorer(fast_pipe, [corpus], ref, config=StreamConfig(chunk_size=4, unit_claims=50), quiet=True).run()
     out = tmp_path / "out"
     cfg = StreamConfig(chunk_size=4, unit_claims=50)
-    target = (fast_pipe, "extract", 4) if where == "extract" else (fast_pipe, "compare_pairs", 1)
+    # extraction goes through guard.extract_guarded, one extractor call per article: stop after 4 chunks of 4
+    target = (fast_pipe.extractor, "extract", 16) if where == "extract" else (fast_pipe, "compare_pairs", 1)
     restore = _interrupt_after(*target)
     try:
         with pytest.raises(KeyboardInterrupt):

@@ -3,6 +3,10 @@
 
 Usage:  python3 data/gold/check_gold.py [DATA_DIR]
 
+Checks the bundled articles' gold (claims.jsonl, incidents.jsonl, pairs.jsonl) and every
+self-contained extra claim file (claims_*.jsonl, whose lines carry their article's outlet and
+publication date; the article is the file's lines in order, one paragraph each).
+
 DATA_DIR defaults to the parent of this file's folder (i.e. ``data/``). Uses only the
 standard library and PyYAML. Exits 0 when every check passes, 1 otherwise; warnings
 do not fail the run.
@@ -245,11 +249,11 @@ def check_quantity(q, where: str) -> None:
         err(f"{where}: quantity without text")
 
 
-def check_claims(claims, arts, sources, incidents):
+def check_claims(claims, arts, sources, incidents, fname="claims.jsonl"):
     seen = set()
     index: dict[tuple, dict] = {}
     for n, c in enumerate(claims, 1):
-        where = f"claims.jsonl:{n}"
+        where = f"{fname}:{n}"
         aid, sent = c.get("article_id"), c.get("sentence")
         if aid not in arts:
             err(f"{where}: unknown article_id {aid!r}")
@@ -261,8 +265,10 @@ def check_claims(claims, arts, sources, incidents):
             err(f"{where}: sentence has leading/trailing whitespace")
         if not contains(arts[aid], sent):
             err(f"{where}: sentence is not a substring of {aid}: {sent[:70]!r}")
-        if (aid, sent) in seen:
+        if (aid, sent) in seen and not c.get("duplicate"):
             err(f"{where}: duplicate claim line for {aid}")
+        if c.get("duplicate") and (aid, sent) not in seen:
+            err(f"{where}: marked duplicate but no earlier identical line in {aid}")
         seen.add((aid, sent))
         index[(aid, sent)] = c
         if c.get("caption") is True:
@@ -292,6 +298,9 @@ def check_claims(claims, arts, sources, incidents):
                 warn(f"{where}: date {d} differs from incident {inc['incident']} date {inc.get('date')}")
         if not isinstance(c.get("places"), list):
             err(f"{where}: places must be a list")
+        st = c.get("source_text", None)
+        if st is not None and (not isinstance(st, str) or st not in sent):
+            err(f"{where}: source_text {st!r} is not a substring of the sentence")
         if c.get("polarity") not in POLARITIES:
             err(f"{where}: polarity {c.get('polarity')!r} not in {sorted(POLARITIES)}")
         if c.get("silence") is True:
@@ -305,6 +314,34 @@ def check_claims(claims, arts, sources, incidents):
         if not any(k[0] == aid for k in index):
             err(f"article {aid!r} has no gold claim lines")
     return index
+
+
+def extra_articles(rows: list[dict], fname: str, media_names: set[str]) -> dict[str, dict]:
+    """Articles of a self-contained gold file (claims_*.jsonl): each line carries its article's
+    outlet and publication date, and the article text is its lines in order, one paragraph each."""
+    arts: dict[str, dict] = {}
+    for n, r in enumerate(rows, 1):
+        where = f"{fname}:{n}"
+        aid = r.get("article_id")
+        if not aid:
+            err(f"{where}: missing article_id")
+            continue
+        for k in ("outlet", "published"):
+            if not r.get(k):
+                err(f"{where}: missing {k}")
+        if r.get("published") and not is_iso_date(r["published"]):
+            err(f"{where}: published {r['published']!r} is not an ISO date")
+        a = arts.setdefault(aid, {"id": aid, "outlet": r.get("outlet"), "published": r.get("published"),
+                                  "format": "gold", "paras": []})
+        if (r.get("outlet"), r.get("published")) != (a["outlet"], a["published"]):
+            err(f"{where}: outlet/published differ from earlier lines of {aid}")
+        if isinstance(r.get("sentence"), str):
+            a["paras"].append(r["sentence"])
+    for a in arts.values():
+        a["text"] = "\n\n".join(a.pop("paras"))
+        if a["outlet"] and a["outlet"].lower() not in media_names:
+            err(f"{fname}: article {a['id']}: outlet {a['outlet']!r} is not a media source in sources.yaml")
+    return arts
 
 
 # --------------------------------------------------------------------------- pairs
@@ -404,6 +441,18 @@ def main(argv: list[str]) -> int:
     index = check_claims(claims, arts, sources, incidents)
     pairs = read_jsonl(gold / "pairs.jsonl")
     check_pairs(pairs, arts, sources, incidents, index)
+    extra_lines = 0
+    for path in sorted(gold.glob("claims_*.jsonl")):
+        rows = read_jsonl(path)
+        x_arts = extra_articles(rows, path.name, media_names)
+        check_claims(rows, x_arts, sources, incidents, path.name)
+        for n, r in enumerate(rows, 1):
+            if r.get("incident") is not None:
+                err(f"{path.name}:{n}: extra gold claims belong to no gold incident (incident must be null)")
+        n_claim = sum(1 for r in rows if not r.get("caption"))
+        extra_lines += n_claim
+        print(f"{path.name}: {len(x_arts)} articles, {n_claim} claim lines, "
+              f"{len(rows) - n_claim} captions/credit lines")
 
     covered = Counter(c.get("incident") for c in claims if not c.get("caption"))
     for lab in incidents:
