@@ -34,7 +34,7 @@ class DiscrepPairModel(PythonModel):
 
     def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
         from discrep.ingest import parse_date
-        from discrep.pipeline import three_way
+        from discrep.pipeline import judge
         from discrep.types import ClaimPair
 
         df = model_input if isinstance(model_input, pd.DataFrame) else pd.DataFrame(model_input)
@@ -59,8 +59,10 @@ class DiscrepPairModel(PythonModel):
             if ca is not None:  # claims extracted in context by an engine (discrep.spark): score them as they are
                 a = claim_from_json(ca)
                 b = claim_from_json(cb) if cb is not None else None
+                f = col("focus", i)  # index of the compared figure in a.quantities (per-figure pairs)
                 pairs.append(ClaimPair(a, b, col("source_a", i) or a.source,
-                                       col("source_b", i) or (b.source if b else "none")))
+                                       col("source_b", i) or (b.source if b else "none"),
+                                       focus=a.quantities[int(f)] if f is not None else None))
                 continue
             a = self.extractor.extract_sentence(str(col("text_a", i) or ""), "a", pdate(col("published_a", i)),
                                                 source=col("source_a", i), article_id=f"a{i}")
@@ -70,10 +72,10 @@ class DiscrepPairModel(PythonModel):
             pairs.append(ClaimPair(a, b, a.source, b.source if b else "none"))
         rows = []
         for p, pr in zip(pairs, self.clf.proba_frame(pairs)):
-            label, score, _ = three_way(pr)
+            label, score, reason = judge(self.clf, p, pr)
             rows.append({"label": label, "score": float(score), "p_agree": pr["agree"],
                          "p_contradict": pr["contradict"], "p_neutral": pr["neutral"],
-                         "p_unreported": pr["unreported"], "reason": self.clf.explain(p, label)})
+                         "p_unreported": pr["unreported"], "reason": reason})
         return pd.DataFrame(rows, columns=OUTPUT_COLUMNS)
 
 

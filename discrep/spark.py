@@ -31,7 +31,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-PAIR_COLUMNS = ["text_a", "text_b", "source_a", "source_b", "published_a", "published_b", "claim_a", "claim_b"]
+PAIR_COLUMNS = ["text_a", "text_b", "source_a", "source_b", "published_a", "published_b", "claim_a", "claim_b",
+                "focus"]
 ARTICLE_FIELDS = ["id", "outlet", "published", "title", "text", "url", "lang"]
 _PARTS: dict = {}  # per Python worker: extractor and embedder, loaded once
 
@@ -120,8 +121,8 @@ def _extract_fn(ctx: dict):
                     continue
                 rows.append({"kind": "article", "ord": order, "sent": 0, "ordinal": -1, "vec": None,
                              "payload": json.dumps({"id": item.id, "outlet": item.outlet, "url": item.url})})
-                ctx = context_fill(cs, countries)
-                for i, (c, d, p, sc) in enumerate(zip(cs, ctx.dates, ctx.places, ctx.scopes)):
+                cctx = context_fill(cs, countries)
+                for i, (c, d, p, sc) in enumerate(zip(cs, cctx.dates, cctx.places, cctx.scopes)):
                     claims.append(c)
                     meta.append((order, i, d, (p, sc)))
             if claims:
@@ -174,7 +175,9 @@ def _cluster_fn(min_align: float):
                             "published_a": p.a.published.isoformat() if p.a.published else None,
                             "published_b": p.b.published.isoformat() if p.b and p.b.published else None,
                             "claim_a": json.dumps(claim_to_dict(p.a), ensure_ascii=False),
-                            "claim_b": json.dumps(claim_to_dict(p.b), ensure_ascii=False) if p.b else None})
+                            "claim_b": json.dumps(claim_to_dict(p.b), ensure_ascii=False) if p.b else None,
+                            "focus": (str(next(j for j, q in enumerate(p.a.quantities) if q is p.focus))
+                                      if p.focus is not None else None)})
         return pd.DataFrame(out, columns=["kind", "incident_id", "seq", "payload", *PAIR_COLUMNS])
 
     return run
@@ -184,6 +187,7 @@ def _verdict_fn(pdf):
     """applyInPandas body per incident: the model's verdicts -> deduplicated discrepancies + source pairs."""
     import pandas as pd
 
+    from .features import fact_label
     from .pipeline import dedupe, summarise
     from .spool import claim_from_json
     from .types import Discrepancy
@@ -197,8 +201,9 @@ def _verdict_fn(pdf):
         # as DiscrepPipeline.compare_pairs: an unreported fact keeps only the other side's explicit silence
         claim_b = b if (label != "unreported" or (b is not None and b.kind == "silence")) else None
         proba = {"agree": r.p_agree, "contradict": r.p_contradict, "neutral": r.p_neutral, "unreported": r.p_unreported}
+        focus = a.quantities[int(r.focus)] if isinstance(r.focus, str) else None
         ds.append(Discrepancy(r.incident_id, r.source_a, r.source_b, label, float(r.score), r.reason, a, claim_b,
-                              {k: float(v) for k, v in proba.items()}))
+                              {k: float(v) for k, v in proba.items()}, fact_label(focus)))
     ds = dedupe(ds)
     rows = [{"kind": "discrepancy", "incident_id": d.incident_id, "seq": k, "payload": json.dumps(d.to_dict(), ensure_ascii=False)}
             for k, d in enumerate(ds)]

@@ -275,9 +275,10 @@ def with_claim_columns(signature):
     claims it extracted in context, so the model scores exactly what the local engine scores."""
     from mlflow.types.schema import ColSpec, Schema
 
-    cols = [c for c in signature.inputs.inputs if getattr(c, "name", None) not in ("claim_a", "claim_b")]
+    cols = [c for c in signature.inputs.inputs if getattr(c, "name", None) not in ("claim_a", "claim_b", "focus")]
     signature.inputs = Schema([*cols, ColSpec("string", "claim_a", required=False),
-                               ColSpec("string", "claim_b", required=False)])
+                               ColSpec("string", "claim_b", required=False),
+                               ColSpec("string", "focus", required=False)])  # index of claim_a's compared figure
     return signature
 
 

@@ -24,7 +24,8 @@ def test_spark_engine_equals_local_engine(trained_home, scored_dir, tmp_path):
     r = run_cli(["score", str(ROOT / "data" / "examples"), "--engine", "spark", "--spark-master", "local[2]",
                  "--out", str(out), "--quiet"], trained_home, timeout=900)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    for name in ("claims.jsonl", "incidents.jsonl", "source_pairs.jsonl", "rejects.jsonl"):
+    # source pairs: Spark summarises per incident without the run-wide source independence (docs/scale.md)
+    for name in ("claims.jsonl", "incidents.jsonl", "rejects.jsonl"):
         assert _rows(out, name) == _rows(scored_dir, name), name
 
     def verdicts(d):
@@ -39,6 +40,8 @@ def test_spark_engine_equals_local_engine(trained_home, scored_dir, tmp_path):
     assert spark_v.keys() == local_v.keys() and len(spark_v) > 100
     assert max(abs(spark_v[k] - local_v[k]) for k in spark_v) < 1e-3
     run, local_run = json.loads((out / "run.json").read_text()), json.loads((scored_dir / "run.json").read_text())
-    assert run["engine"] == "spark" and run["counts"] == local_run["counts"]
+    shared = set(run["counts"]) - {"source_pairs"}
+    assert run["engine"] == "spark" and {k: run["counts"][k] for k in shared} == {
+        k: local_run["counts"].get(k, 0) for k in shared}
     assert run["read"] == run["scored"] + run["rejected"] == 14
     assert "contradict" in (out / "report.html").read_text()
