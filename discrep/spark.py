@@ -107,11 +107,15 @@ def _extract_fn(ctx: dict):
                 order, dup = int(rec.pop("_order")), int(rec.pop("_dup"))
                 origin = rec.pop("_origin", None) or f"row {order}"
                 rec = {k: (None if v is None or (isinstance(v, float) and v != v) else v) for k, v in rec.items()}
-                item = (Reject(origin, f"duplicate id {rec.get('id')!r}: the first one was kept", str(rec.get("id")))
-                        if dup > 1 else _article_from_record(rec, origin, defaults))
-                if isinstance(item, Reject):
-                    rows.append({"kind": "reject", "ord": order, "sent": 0, "payload": json.dumps(item.to_dict()),
+                if dup > 1:
+                    item, notes = None, [Reject(origin, f"duplicate id {rec.get('id')!r}: the first one was kept",
+                                                str(rec.get("id")), "error", "duplicate_id")]
+                else:
+                    item, notes = _article_from_record(rec, origin, defaults)  # (article or None, rejects/warnings)
+                for n in notes:
+                    rows.append({"kind": "reject", "ord": order, "sent": 0, "payload": json.dumps(n.to_dict()),
                                  "ordinal": -1, "vec": None})
+                if item is None:
                     continue
                 ok, cs, notes = extract_guarded(extractor, [item])  # a crash becomes a reject, as in memory
                 for n in notes:
