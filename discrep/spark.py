@@ -141,6 +141,16 @@ def _extract_fn(ctx: dict):
     return run
 
 
+def _focus_index(p) -> str | None:
+    """The compared figure as an index into ``p.a.quantities`` (equal, not always the same object)."""
+    if p.focus is None:
+        return None
+    for j, q in enumerate(p.a.quantities):
+        if q is p.focus or q == p.focus:
+            return str(j)
+    return None
+
+
 def _cluster_fn(min_align: float):
     """applyInPandas body per time block: cluster, build incidents, align pairs (input order inside)."""
 
@@ -180,8 +190,7 @@ def _cluster_fn(min_align: float):
                             "published_b": p.b.published.isoformat() if p.b and p.b.published else None,
                             "claim_a": json.dumps(claim_to_dict(p.a), ensure_ascii=False),
                             "claim_b": json.dumps(claim_to_dict(p.b), ensure_ascii=False) if p.b else None,
-                            "focus": (str(next(j for j, q in enumerate(p.a.quantities) if q is p.focus))
-                                      if p.focus is not None else None)})
+                            "focus": _focus_index(p)})
         return pd.DataFrame(out, columns=["kind", "incident_id", "seq", "payload", *PAIR_COLUMNS])
 
     return run
