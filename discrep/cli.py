@@ -77,17 +77,51 @@ def cmd_score(args) -> int:
     from .ingest import IngestDefaults
     from .scoring import nothing_scored_reason, score_files
 
+    if args.resume and args.engine != "stream":
+        print("error: --resume needs --engine stream (the local engine keeps no checkpoints; Spark re-runs "
+              "failed tasks itself)", file=sys.stderr)
+        return 2
+    if args.engine != "local" and args.incidents:
+        print("error: --incidents needs --engine local (an interrupted stream or Spark run could not undo its "
+              "store updates; see docs/scale.md)", file=sys.stderr)
+        return 2
+    if args.resume and not args.out:
+        print("error: --resume needs the --out folder of the interrupted run", file=sys.stderr)
+        return 2
     out = Path(args.out or Path(os.environ["DISCREP_HOME"]) / "scores" / time.strftime("%Y%m%d-%H%M%S"))
     defaults = IngestDefaults(outlet=args.outlet, published=args.published, lang=args.lang,
                               unknown_lang=args.unknown_lang, max_text_chars=args.max_chars)
-    summary = score_files(args.inputs, out, model_uri=args.model, defaults=defaults,
-                          tracking_uri=args.tracking_uri, quiet=args.quiet, incidents=args.incidents,
-                          reconcile=args.reconcile)
+    emb = {"batch_size": args.batch_size, "threads": args.threads, "backend": args.backend,
+           "cache_dir": args.embed_cache}
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    try:
+        if args.engine == "spark":
+            from .spark import score_files_spark
+
+            summary = score_files_spark(args.inputs, out, model_uri=args.model, defaults=defaults,
+                                        tracking_uri=args.tracking_uri, master=args.spark_master, quiet=args.quiet)
+        else:
+            from .stream import StreamConfig
+
+            cfg = StreamConfig(chunk_size=args.chunk_size) if args.engine == "stream" else None
+            summary = score_files(args.inputs, out, model_uri=args.model, defaults=defaults,
+                                  tracking_uri=args.tracking_uri, quiet=args.quiet, incidents=args.incidents,
+                                  reconcile=args.reconcile, engine=args.engine, resume=args.resume, config=cfg,
+                                  embedder_options=emb)
+    except KeyboardInterrupt:
+        if args.engine != "stream":
+            raise
+        print(f"\ninterrupted: the finished part is kept in {out}; run the same command with --resume "
+              f"to continue", file=sys.stderr)
+        return 130
     c = summary["counts"]
     print(f"scored {c['articles']} articles -> {c['claims']} claims, {c['incidents']} incidents, "
           f"{c.get('label_contradict', 0)} contradictions, {c.get('label_unreported', 0)} unreported, "
           f"{c.get('label_agree', 0)} agreements; {summary['rejected']} inputs rejected, "
-          f"{summary['warnings']} warnings")
+          f"{summary.get('warnings', 0)} warnings")
     print(f"model:  {summary['model_uri']}")
     print(f"output: {out}")
     print(f"report: {out / 'report.html'}")
@@ -195,7 +229,24 @@ def build_parser() -> argparse.ArgumentParser:
                    help="articles not in English: score with a warning (default) or reject")
     s.add_argument("--max-chars", type=int, default=2_000_000,
                    help="reject article texts longer than this (default 2,000,000 characters)")
-    s.add_argument("--quiet", action="store_true", help="no progress output")
+    s.add_argument("--quiet", action="store_true", help="no progress output (the stream engine's bar is also off "
+                                                        "when stderr is not a terminal)")
+    s.add_argument("--engine", choices=("local", "stream", "spark"), default="local",
+                   help="local: in memory, every feature (default); stream: bounded memory, checkpoints, --resume "
+                        "(no --incidents, see docs/scale.md); spark: pyspark with the MLflow model as a UDF")
+    s.add_argument("--resume", action="store_true",
+                   help="continue the interrupted --engine stream run in --out (same inputs and model)")
+    s.add_argument("--chunk-size", type=int, default=200, metavar="N",
+                   help="--engine stream: articles per extract+embed chunk, one checkpoint each (default 200)")
+    s.add_argument("--batch-size", type=int, metavar="N", help="sentences per embedding batch (default 64)")
+    s.add_argument("--threads", type=int, metavar="N", help="CPU threads for the embedder (default: all cores)")
+    s.add_argument("--backend", choices=("torch", "onnx", "onnx-int8"),
+                   help="embedder runtime: torch (default), onnx (same vectors, faster on CPU), onnx-int8 "
+                        "(quantised: fastest, vectors differ slightly; see docs/scale.md)")
+    s.add_argument("--embed-cache", metavar="DIR",
+                   help="persistent embedding cache (SQLite, keyed by text hash): repeated texts across runs "
+                        "are embedded once")
+    s.add_argument("--spark-master", default=None, help="Spark master URL for --engine spark (default local[*])")
     c = sub.add_parser("compare", help="check one claim against one document")
     c.add_argument("claim")
     c.add_argument("text", help="the document text, or a file path with --file")

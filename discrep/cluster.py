@@ -593,7 +593,7 @@ def build_incidents(claims: list[Claim], labels, dates, places, ids: Sequence[st
     for lab, idx in groups.items():
         members = [claims[i] for i in idx]
         ds = [dates[i] for i in idx if dates[i] is not None]
-        place_counts = Counter(p for i in idx for p in sorted(places[i]))
+        place_counts = Counter(p for i in idx for p in sorted(places[i]))  # sorted: ties break the same in every process
         top_place = place_counts.most_common(1)[0][0] if place_counts else None
         mode_date = Counter(ds).most_common(1)[0][0] if ds else None
         iid = ids[lab] if ids is not None else incident_id(members, mode_date, top_place)

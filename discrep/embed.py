@@ -10,6 +10,7 @@ import hashlib
 import os
 import sqlite3
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
@@ -135,6 +136,9 @@ class Embedder:
             path = resolve_model_path(self.model)
             if is_default_model(self.model) and _verify_enabled(getattr(self, "verify_checksum", True)):
                 verify_default_model(path)
+            if self.backend in ONNX_BACKENDS:
+                self._st = onnx_encoder(path, self.backend, self.cache_dir, self.threads)
+                return self._st
             try:
                 kw = {"backend": self.backend} if self.backend != "torch" else {}
                 self._st = SentenceTransformer(path, device=self.device, **kw)
@@ -183,10 +187,12 @@ class Embedder:
         self.n_cached_ += len(texts) - len(todo)
         if todo:
             ks = list(todo)
-            vecs = self.st.encode([todo[k] for k in ks], batch_size=self.batch_size, convert_to_numpy=True,
-                                  normalize_embeddings=True, show_progress_bar=self.show_progress)
+            st, t0 = self.st, time.perf_counter()
+            vecs = st.encode([todo[k] for k in ks], batch_size=self.batch_size, convert_to_numpy=True,
+                             normalize_embeddings=True, show_progress_bar=self.show_progress)
             vecs = np.asarray(vecs, dtype=np.float32)
             self.n_encoded_ += len(ks)
+            self.encode_seconds_ = getattr(self, "encode_seconds_", 0.0) + time.perf_counter() - t0
             for k, v in zip(ks, vecs):
                 out[k] = v
             if db is not None:
@@ -201,6 +207,16 @@ class Embedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.stack([out[k] for k in keys]).astype(np.float32, copy=False)
 
+    def remember(self, texts: Sequence[str], vectors: np.ndarray):
+        """Put known vectors into the memory cache (a streaming run re-reads its spooled vectors, so the
+        classifier's second look at the same texts costs no model call)."""
+        for t, v in zip(texts, np.asarray(vectors, dtype=np.float32)):
+            k = text_key(t if isinstance(t, str) else "")
+            self._mem[k] = v
+            self._mem.move_to_end(k)
+        while len(self._mem) > self.memory_cache:
+            self._mem.popitem(last=False)
+
 
 class HashingEmbedder:
     """A model-free embedder (hashed word n-grams) for tests and quick dry runs; not for real scoring."""
@@ -214,3 +230,171 @@ class HashingEmbedder:
 
         hv = HashingVectorizer(n_features=self.dim, ngram_range=(1, 2), alternate_sign=False, norm="l2")
         return hv.transform([t or "" for t in texts]).toarray().astype(np.float32)
+
+
+# ---------------------------------------------------------------- run-time options and ONNX backends
+ONNX_BACKENDS = ("onnx", "onnx-int8")
+"""Own ONNX Runtime backends: the model is exported from its local folder with ``torch.onnx`` (offline)
+and run by ``onnxruntime``; ``onnx-int8`` adds dynamic int8 quantisation of the weights.
+(sentence-transformers' own ``backend="onnx"``/``"openvino"`` need optimum, whose current releases
+require transformers < 4.58 or another torch build than this project's.)"""
+
+
+def configure_embedder(embedder, batch_size: int | None = None, threads: int | None = None,
+                       backend: str | None = None, cache_dir: str | None = None, memory_cache: int | None = None):
+    """Apply run-time options (CLI flags) to an embedder before its first use; None leaves a value as is."""
+    opts = {"batch_size": batch_size, "threads": threads, "backend": backend, "cache_dir": cache_dir,
+            "memory_cache": memory_cache}
+    for k, v in opts.items():
+        if v is None or not hasattr(embedder, k):
+            continue
+        if k == "backend" and v != embedder.backend and getattr(embedder, "_st", None) is not None:
+            embedder._st = None  # loaded with another backend: reload lazily
+        setattr(embedder, k, v)
+    return embedder
+
+
+def default_cache_root() -> Path:
+    """$DISCREP_CACHE, else <$DISCREP_HOME or ./work>/cache."""
+    if os.environ.get("DISCREP_CACHE"):
+        return Path(os.environ["DISCREP_CACHE"])
+    return Path(os.environ.get("DISCREP_HOME") or Path.cwd() / "work") / "cache"
+
+
+class OnnxSentenceEncoder:
+    """Transformer exported to ONNX + the model's own pooling and normalisation, with the
+    ``encode``/``get_sentence_embedding_dimension`` subset of SentenceTransformer that Embedder uses."""
+
+    def __init__(self, onnx_path: str, tokenizer_path: str, pooling: str, max_seq_length: int, dim: int,
+                 threads: int | None = None):
+        import onnxruntime as ort
+        from transformers import AutoTokenizer
+
+        so = ort.SessionOptions()
+        if threads:
+            so.intra_op_num_threads = int(threads)
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # every batch has another (batch, length) shape: ORT's memory-pattern planning and arena re-plan
+        # for each new shape; off, the first pass over a corpus runs 2-3x faster (measured, docs/scale.md)
+        so.enable_mem_pattern = False
+        so.enable_cpu_mem_arena = False
+        self.session = ort.InferenceSession(onnx_path, so, providers=["CPUExecutionProvider"])
+        self.inputs = {i.name for i in self.session.get_inputs()}
+        self.tokenizer = AutoTokenizer.from_pretrained(tokenizer_path)
+        self.pooling = pooling
+        self.max_seq_length = max_seq_length
+        self.dim = dim
+
+    def get_sentence_embedding_dimension(self) -> int:
+        return self.dim
+
+    def encode(self, texts, batch_size: int = 64, normalize_embeddings: bool = True, **_) -> np.ndarray:
+        texts = list(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        order = np.argsort([-len(t) for t in texts], kind="stable")  # similar lengths together: less padding
+        for i in range(0, len(texts), batch_size):
+            idx = order[i:i + batch_size]
+            enc = self.tokenizer([texts[j] for j in idx], padding=True, truncation=True,
+                                 max_length=self.max_seq_length, return_tensors="np")
+            feed = {k: enc[k].astype(np.int64) for k in self.inputs if k in enc}
+            if "token_type_ids" in self.inputs and "token_type_ids" not in feed:
+                feed["token_type_ids"] = np.zeros_like(feed["input_ids"])
+            h = self.session.run(None, feed)[0]
+            if self.pooling == "cls":
+                v = h[:, 0]
+            else:
+                m = enc["attention_mask"][..., None].astype(np.float32)
+                v = (h * m).sum(1) / np.maximum(m.sum(1), 1e-9)
+            if normalize_embeddings:
+                v = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+            out[idx] = v
+        return out
+
+
+def onnx_encoder(model_path: str, backend: str = "onnx", cache_dir: str | None = None,
+                 threads: int | None = None) -> OnnxSentenceEncoder:
+    """Export (once, offline, from the local model folder) and load an ONNX encoder."""
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError as e:
+        raise ModelLoadError(f"embedder backend {backend!r} needs onnxruntime and onnx: "
+                             "pip install 'discrep[onnx]'") from e
+    import json
+
+    src = Path(model_path)
+    if not (src / "modules.json").exists():
+        raise ModelLoadError(f"the {backend} backend needs a local sentence-transformers folder, got {model_path!r}")
+    mods = json.loads((src / "modules.json").read_text())
+    kinds = [m["type"].rsplit(".", 1)[-1] for m in mods]
+    if kinds[:2] != ["Transformer", "Pooling"] or any(k not in ("Transformer", "Pooling", "Normalize") for k in kinds):
+        raise ModelLoadError(f"the {backend} backend supports Transformer + Pooling (+ Normalize) models; "
+                             f"{model_path} has {kinds}")
+    pool_cfg = json.loads((src / mods[1]["path"] / "config.json").read_text())
+    pooling = "cls" if pool_cfg.get("pooling_mode_cls_token") else "mean"
+    if not (pool_cfg.get("pooling_mode_mean_tokens") or pool_cfg.get("pooling_mode_cls_token")):
+        raise ModelLoadError(f"the {backend} backend supports mean or CLS pooling; {model_path} uses {pool_cfg}")
+    sbert = json.loads((src / "sentence_bert_config.json").read_text()) if (src / "sentence_bert_config.json").exists() else {}
+    max_len = int(sbert.get("max_seq_length") or 256)
+    import torch
+
+    import onnxruntime as ort
+
+    weights = sorted(src.glob("*.safetensors")) + sorted(src.glob("*.bin"))
+    stamp = "|".join([str(src.resolve()), *(f"{w.name}:{w.stat().st_size}:{w.stat().st_mtime_ns}" for w in weights),
+                      torch.__version__, ort.__version__])
+    tag = hashlib.blake2b(stamp.encode(), digest_size=8).hexdigest()
+    root = Path(cache_dir) if cache_dir else default_cache_root()
+    folder = root / "onnx" / f"{src.name}-{tag}"
+    fp32 = folder / "model.onnx"
+    target = folder / ("model-int8.onnx" if backend == "onnx-int8" else "model.onnx")
+    if not target.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        if not fp32.exists():
+            _export_onnx(src, fp32)
+        if backend == "onnx-int8":
+            from onnxruntime.quantization import QuantType, quantize_dynamic
+
+            import logging
+
+            tmp = folder / f".tmp-{os.getpid()}-int8.onnx"
+            root_level = logging.getLogger().level
+            logging.getLogger().setLevel(logging.ERROR)  # onnxruntime's "consider pre-processing" advice
+            try:
+                quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8)
+            finally:
+                logging.getLogger().setLevel(root_level)
+            os.replace(tmp, target)
+    dim = int(pool_cfg.get("word_embedding_dimension") or 0)
+    return OnnxSentenceEncoder(str(target), str(src), pooling, max_len, dim, threads)
+
+
+def _export_onnx(src: Path, dest: Path):
+    """torch.onnx export of the transformer (last hidden state) with dynamic batch and length axes."""
+    import logging
+    import warnings
+
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    model = AutoModel.from_pretrained(str(src)).eval()
+    tok = AutoTokenizer.from_pretrained(str(src))
+    enc = tok(["An example sentence for tracing.", "Another, longer example sentence for the export."],
+              padding=True, return_tensors="pt")
+    names = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in enc]
+
+    class _Hidden(torch.nn.Module):
+        def __init__(self, m):
+            super().__init__()
+            self.m = m
+
+        def forward(self, *args):
+            return self.m(**dict(zip(names, args))).last_hidden_state
+
+    tmp = dest.with_name(f".tmp-{os.getpid()}-{dest.name}")
+    axes = {k: {0: "batch", 1: "seq"} for k in [*names, "last_hidden_state"]}
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        logging.getLogger("torch.onnx").setLevel(logging.ERROR)
+        torch.onnx.export(_Hidden(model), tuple(enc[k] for k in names), str(tmp), input_names=names,
+                          output_names=["last_hidden_state"], dynamic_axes=axes, opset_version=17, dynamo=False)
+    os.replace(tmp, dest)

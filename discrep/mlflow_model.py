@@ -1,7 +1,8 @@
 """The MLflow pyfunc model (logged as code, not as a pickle): pairs of claim texts in, verdicts out.
 
 Input columns: ``text_a``, ``text_b`` (required), ``source_a``, ``source_b``, ``published_a``,
-``published_b`` (optional strings). Output: ``label`` (agree/contradict/unreported), ``score``,
+``published_b`` (optional strings); ``claim_a``, ``claim_b`` (optional: claims as JSON, see
+discrep/spool.py — when given, they are scored as they are instead of re-extracted from the texts). Output: ``label`` (agree/contradict/unreported), ``score``,
 ``p_agree``, ``p_contradict``, ``p_neutral``, ``p_unreported``, ``reason``.
 Used by ``mlflow.pyfunc.load_model`` and ``mlflow.pyfunc.spark_udf``.
 """
@@ -33,7 +34,7 @@ class DiscrepPairModel(PythonModel):
 
     def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
         from discrep.ingest import parse_date
-        from discrep.pipeline import three_way
+        from discrep.pipeline import judge
         from discrep.types import ClaimPair
 
         df = model_input if isinstance(model_input, pd.DataFrame) else pd.DataFrame(model_input)
@@ -50,8 +51,19 @@ class DiscrepPairModel(PythonModel):
             except ValueError:
                 return None
 
+        from discrep.spool import claim_from_json
+
         pairs = []
         for i in range(len(df)):
+            ca, cb = col("claim_a", i), col("claim_b", i)
+            if ca is not None:  # claims extracted in context by an engine (discrep.spark): score them as they are
+                a = claim_from_json(ca)
+                b = claim_from_json(cb) if cb is not None else None
+                f = col("focus", i)  # index of the compared figure in a.quantities (per-figure pairs)
+                pairs.append(ClaimPair(a, b, col("source_a", i) or a.source,
+                                       col("source_b", i) or (b.source if b else "none"),
+                                       focus=a.quantities[int(f)] if f is not None else None))
+                continue
             a = self.extractor.extract_sentence(str(col("text_a", i) or ""), "a", pdate(col("published_a", i)),
                                                 source=col("source_a", i), article_id=f"a{i}")
             tb = col("text_b", i)
@@ -60,10 +72,10 @@ class DiscrepPairModel(PythonModel):
             pairs.append(ClaimPair(a, b, a.source, b.source if b else "none"))
         rows = []
         for p, pr in zip(pairs, self.clf.proba_frame(pairs)):
-            label, score, _ = three_way(pr)
+            label, score, reason = judge(self.clf, p, pr)
             rows.append({"label": label, "score": float(score), "p_agree": pr["agree"],
                          "p_contradict": pr["contradict"], "p_neutral": pr["neutral"],
-                         "p_unreported": pr["unreported"], "reason": self.clf.explain(p, label)})
+                         "p_unreported": pr["unreported"], "reason": reason})
         return pd.DataFrame(rows, columns=OUTPUT_COLUMNS)
 
 

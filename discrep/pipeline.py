@@ -146,16 +146,7 @@ class DiscrepPipeline:
         probas = self.classifier.proba_frame(pairs)
         out = []
         for p, pr in zip(pairs, probas):
-            label, score, p3 = three_way(pr)
-            reason = self.classifier.explain(p, label) if label != "contradict" or not self.interval_guard else None
-            if reason is None:
-                if interval_compatible(p):
-                    # qualified figures of the same fact whose intervals overlap cannot contradict each other
-                    label, score = "agree", p3["agree"] + p3["contradict"]
-                    reason = (self.classifier.explain(p, label) +
-                              f" (interval rule; classifier P(contradict)={p3['contradict']:.2f})")
-                else:
-                    reason = self.classifier.explain(p, label)
+            label, score, reason = judge(self.classifier, p, pr, self.interval_guard)
             claim_b = p.b if (label != "unreported" or (p.b is not None and p.b.kind == "silence")) else None
             out.append(Discrepancy(incident_id=p.incident_id or "", source_a=p.source_a, source_b=p.source_b,
                                    label=label, score=score, reason=reason,
@@ -180,6 +171,20 @@ class DiscrepPipeline:
                            discrepancies=discrepancies, source_pairs=summarise(discrepancies, rec.independence),
                            rejects=list(rejects or []) + notes, figures=rec.figures, grades=rec.grades,
                            syndication=rec.syndication, provenance=[rec.independence.provenance(c) for c in claims])
+
+
+def judge(classifier, p: ClaimPair, pr: dict, interval_guard: bool = True) -> tuple[str, float, str]:
+    """(label, score, reason) of one pair from its probabilities; shared by compare_pairs and the MLflow
+    model (so the Spark engine applies the interval rule too)."""
+    label, score, p3 = three_way(pr)
+    if label != "contradict" or not interval_guard:
+        return label, score, classifier.explain(p, label)
+    if interval_compatible(p):
+        # qualified figures of the same fact whose intervals overlap cannot contradict each other
+        label, score = "agree", p3["agree"] + p3["contradict"]
+        return label, score, (classifier.explain(p, label) +
+                              f" (interval rule; classifier P(contradict)={p3['contradict']:.2f})")
+    return label, score, classifier.explain(p, label)
 
 
 def interval_compatible(p: ClaimPair) -> bool:

@@ -4,6 +4,9 @@ Accounting: every input record is either scored or rejected (``read = scored + r
 run.json); warnings are notes on scored records and do not count as rejects. A run where nothing
 could be scored still writes its outputs (rejects.jsonl says why) and :func:`nothing_scored_reason`
 gives the one-line reason the CLI prints before exiting non-zero.
+
+``engine="local"`` (default) scores in memory with every feature; ``engine="stream"``
+(discrep/stream.py: chunks, checkpoints, ``resume``, bounded memory) lacks some (docs/scale.md).
 """
 from __future__ import annotations
 
@@ -82,10 +85,24 @@ def nothing_scored_reason(summary: dict) -> str:
 
 def score_files(inputs, out: str | Path, model_uri: str | None = None, defaults: IngestDefaults | None = None,
                 tracking_uri: str | None = None, quiet: bool = False, pipeline: DiscrepPipeline | None = None,
-                incidents: str | Path | None = None, reconcile: str | None = None) -> dict:
+                incidents: str | Path | None = None, reconcile: str | None = None, engine: str = "local",
+                resume: bool = False, config=None, embedder_options: dict | None = None) -> dict:
     """Read, score and write one batch. The model is loaded only when something can be scored, so
     a run of unusable inputs reports its rejects rather than a model problem. ``incidents``: an
-    incident store joining earlier runs; ``reconcile``: a policy name in conf/reconcile/ or a YAML path."""
+    incident store joining earlier runs; ``reconcile``: a policy name in conf/reconcile/ or a YAML path.
+
+    ``engine="stream"``: the streaming engine (bounded memory, checkpoints, ``resume``; ``config`` a
+    :class:`discrep.stream.StreamConfig`); it writes the same files but refuses ``incidents`` (docs/scale.md).
+    ``embedder_options``: batch_size, threads, backend, cache_dir (:func:`discrep.embed.configure_embedder`)."""
+    from .errors import DiscrepError
+
+    if engine not in ("local", "stream"):
+        raise DiscrepError(f"unknown engine {engine!r} (local or stream; Spark is discrep.spark.score_files_spark)")
+    if resume and engine != "stream":
+        raise DiscrepError("resume needs the stream engine (--engine stream)")
+    if engine == "stream" and incidents is not None:
+        raise DiscrepError("--incidents needs --engine local: the stream engine's checkpoints cannot undo store "
+                           "updates of an interrupted run (see docs/scale.md)")
     t0 = time.perf_counter()
     out = Path(out)
     policy = None
@@ -93,12 +110,15 @@ def score_files(inputs, out: str | Path, model_uri: str | None = None, defaults:
         from .reconcile import ReconcilePolicy
 
         policy = ReconcilePolicy.load(reconcile or "conservative", _conf_dir())  # fails before the model loads
+    if engine == "stream":
+        return _score_stream(inputs, out, model_uri, defaults, tracking_uri, quiet, pipeline, resume, config,
+                             embedder_options, policy)
     arts, rejects = read_articles(inputs, defaults)
     if not quiet:
         n_err, n_warn = count_rejected(rejects)
         print(f"read {len(arts)} articles ({n_err} rejected, {n_warn} warnings)", file=sys.stderr)
     model_desc = model_uri or "none (nothing to score)"
-    extra: dict = {"inputs": [str(i) for i in inputs]}
+    extra: dict = {"inputs": [str(i) for i in inputs], "engine": "local"}
     if arts:
         if pipeline is None:
             from .tracking import configure
@@ -106,6 +126,10 @@ def score_files(inputs, out: str | Path, model_uri: str | None = None, defaults:
             if tracking_uri:
                 configure(tracking_uri)
             pipeline = DiscrepPipeline.from_model(model_uri)
+        if embedder_options:
+            from .embed import configure_embedder
+
+            configure_embedder(pipeline.embedder, **embedder_options)
         if policy is not None:
             pipeline.reconcile_policy = policy
         extra["reconcile_policy"] = pipeline.reconcile_policy.name
@@ -122,3 +146,25 @@ def score_files(inputs, out: str | Path, model_uri: str | None = None, defaults:
         result = ScoreResult(rejects=rejects)
     extra["seconds"] = round(time.perf_counter() - t0, 2)
     return write_outputs(result, out, model_desc, extra)
+
+
+def _score_stream(inputs, out, model_uri, defaults, tracking_uri, quiet, pipeline, resume, config,
+                  embedder_options, policy) -> dict:
+    from .stream import StreamScorer
+
+    if pipeline is None:
+        from .tracking import configure
+
+        if tracking_uri:
+            configure(tracking_uri)
+        pipeline = DiscrepPipeline.from_model(model_uri)
+    if embedder_options:
+        from .embed import configure_embedder
+
+        configure_embedder(pipeline.embedder, **embedder_options)
+    if policy is not None:
+        pipeline.reconcile_policy = policy
+    extra = {"reconcile_policy": pipeline.reconcile_policy.name}
+    scorer = StreamScorer(pipeline, inputs, out, defaults=defaults, config=config,
+                          model_uri=getattr(pipeline, "model_uri_", model_uri or "in-memory"), resume=resume, quiet=quiet, extra=extra)
+    return scorer.run()

@@ -242,6 +242,7 @@ def log_classifier(clf, input_example, sources_path: str | None, places_path: st
         out_example = pd.DataFrame([{"label": "agree", "score": 0.9, "p_agree": 0.9, "p_contradict": 0.05,
                                      "p_neutral": 0.03, "p_unreported": 0.02, "reason": "killed: 1 vs 1"}])
         signature = infer_signature(input_example, out_example)
+        signature = with_claim_columns(signature)
         info = mlflow.pyfunc.log_model(
             name="model", python_model=str(PKG_DIR / "mlflow_model.py"), artifacts=artifacts,
             code_paths=[str(PKG_DIR)], signature=signature, input_example=input_example,
@@ -267,6 +268,46 @@ def log_classifier(clf, input_example, sources_path: str | None, places_path: st
             result["champion"] = True
         mlflow.set_tag("registered_version", version)
     return result
+
+
+def with_claim_columns(signature):
+    """Optional ``claim_a``/``claim_b`` inputs (claims as JSON, discrep.spool): the Spark engine passes the
+    claims it extracted in context, so the model scores exactly what the local engine scores."""
+    from mlflow.types.schema import ColSpec, Schema
+
+    cols = [c for c in signature.inputs.inputs if getattr(c, "name", None) not in ("claim_a", "claim_b", "focus")]
+    signature.inputs = Schema([*cols, ColSpec("string", "claim_a", required=False),
+                               ColSpec("string", "claim_b", required=False),
+                               ColSpec("string", "focus", required=False)])  # index of claim_a's compared figure
+    return signature
+
+
+def model_artifacts(model_uri: str | None = None, tracking_uri: str | None = None) -> tuple[str, dict[str, str]]:
+    """Download an MLflow model (``models:/``, ``runs:/``) and return (resolved URI, local paths of its
+    artifacts: classifier folder, sources.yaml, places.yaml) for engines that run parts of it themselves."""
+    uri = model_uri or default_model_uri(tracking_uri)
+    configure(tracking_uri)
+    import mlflow
+
+    try:
+        root = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri))
+    except Exception as e:  # noqa: BLE001
+        raise ModelLoadError(f"cannot fetch model {uri}: {e}") from None
+    import yaml
+
+    arts: dict[str, str] = {}
+    mlmodel = root / "MLmodel"
+    if mlmodel.exists():
+        spec = yaml.safe_load(mlmodel.read_text()) or {}
+        for name, a in ((spec.get("flavors") or {}).get("python_function") or {}).get("artifacts", {}).items():
+            if isinstance(a, dict) and a.get("path") and (root / a["path"]).exists():
+                arts[name] = str(root / a["path"])
+    if "classifier" not in arts:
+        clf = _find_classifier_dir(root)
+        if clf is None:
+            raise ModelLoadError(f"{uri} holds no discrep classifier (no classifier.skops inside)")
+        arts["classifier"] = str(clf)
+    return uri, arts
 
 
 def default_model_uri(uri: str | None = None) -> str:

@@ -13,7 +13,7 @@ echo "setting up .venv (about 90 s on a fresh machine)..." >&2
 .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
 # torch first: the CPU wheel; otherwise sentence-transformers pulls a multi-GB CUDA build
 .venv/bin/python -m pip install -q "torch==2.13.0" 2>&1 | grep -v "^WARNING: Location" || true
-.venv/bin/python -m pip install -q -e ".[dev,spark]" 2>&1 | grep -v "^WARNING: Location" || true
+.venv/bin/python -m pip install -q -e ".[dev,spark,onnx]" 2>&1 | grep -v "^WARNING: Location" || true
 .venv/bin/python -c "import discrep, torch, sentence_transformers, sklearn, mlflow, hydra, datasets" \
   || { echo "setup failed: see pip output above" >&2; exit 1; }
 echo "$want" > "$stamp"
