@@ -34,7 +34,7 @@ def load():
 
 def run_score(corpus: Path, out: Path, args) -> dict:
     cmd = [sys.executable, "-m", "discrep.cli", "score", str(corpus), "--out", str(out), "--quiet",
-           "--backend", args.backend, "--batch-size", str(args.batch_size), "--chunk-size", str(args.chunk_size)]
+           "--engine", args.engine, "--backend", args.backend, "--batch-size", str(args.batch_size), "--chunk-size", str(args.chunk_size)]
     if args.model:
         cmd += ["--model", args.model]
     if args.threads:
@@ -106,6 +106,8 @@ def main():
     ap.add_argument("--sizes", default="100,1000", help="corpus sizes in articles (comma-separated)")
     ap.add_argument("--model", help="model URI (default: the registered champion in $DISCREP_HOME)")
     ap.add_argument("--backend", default="torch", choices=("torch", "onnx", "onnx-int8"))
+    ap.add_argument("--engine", default="stream", choices=("stream", "local"),
+                    help="scoring engine measured (default: the streaming engine, bounded memory)")
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--chunk-size", type=int, default=200)
     ap.add_argument("--threads", type=int)
