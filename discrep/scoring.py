@@ -120,18 +120,7 @@ def score_files(inputs, out: str | Path, model_uri: str | None = None, defaults:
     model_desc = model_uri or "none (nothing to score)"
     extra: dict = {"inputs": [str(i) for i in inputs], "engine": "local"}
     if arts:
-        if pipeline is None:
-            from .tracking import configure
-
-            if tracking_uri:
-                configure(tracking_uri)
-            pipeline = DiscrepPipeline.from_model(model_uri)
-        if embedder_options:
-            from .embed import configure_embedder
-
-            configure_embedder(pipeline.embedder, **embedder_options)
-        if policy is not None:
-            pipeline.reconcile_policy = policy
+        pipeline = _prepare_pipeline(pipeline, model_uri, tracking_uri, embedder_options, policy)
         extra["reconcile_policy"] = pipeline.reconcile_policy.name
         if incidents is None:
             result = pipeline.score(arts, rejects)
@@ -148,10 +137,8 @@ def score_files(inputs, out: str | Path, model_uri: str | None = None, defaults:
     return write_outputs(result, out, model_desc, extra)
 
 
-def _score_stream(inputs, out, model_uri, defaults, tracking_uri, quiet, pipeline, resume, config,
-                  embedder_options, policy) -> dict:
-    from .stream import StreamScorer
-
+def _prepare_pipeline(pipeline, model_uri, tracking_uri, embedder_options, policy) -> DiscrepPipeline:
+    """The pipeline both engines score with: the given one or the model's, embedder options and policy applied."""
     if pipeline is None:
         from .tracking import configure
 
@@ -164,6 +151,14 @@ def _score_stream(inputs, out, model_uri, defaults, tracking_uri, quiet, pipelin
         configure_embedder(pipeline.embedder, **embedder_options)
     if policy is not None:
         pipeline.reconcile_policy = policy
+    return pipeline
+
+
+def _score_stream(inputs, out, model_uri, defaults, tracking_uri, quiet, pipeline, resume, config,
+                  embedder_options, policy) -> dict:
+    from .stream import StreamScorer
+
+    pipeline = _prepare_pipeline(pipeline, model_uri, tracking_uri, embedder_options, policy)
     extra = {"reconcile_policy": pipeline.reconcile_policy.name}
     scorer = StreamScorer(pipeline, inputs, out, defaults=defaults, config=config,
                           model_uri=getattr(pipeline, "model_uri_", model_uri or "in-memory"), resume=resume, quiet=quiet, extra=extra)
