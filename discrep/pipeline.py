@@ -264,13 +264,11 @@ def summarise(ds: list[Discrepancy], independence=None) -> list[SourcePairScore]
 
 
 def _countries(extractor: ClaimExtractor) -> set[str]:
-    import yaml
+    """Country names of the extractor's gazetteer (read once per path: features._countries is cached)."""
+    from pathlib import Path
 
     from .extract import DATA_DIR
+    from .features import _countries as gazetteer_countries
 
-    path = extractor.places_path or DATA_DIR / "places.yaml"
-    try:
-        raw = yaml.safe_load(open(path, encoding="utf-8")) or {}
-    except OSError:
-        return set()
-    return {k for k, v in (raw.get("places") or {}).items() if isinstance(v, dict) and v.get("type") == "country"}
+    path = Path(extractor.places_path or DATA_DIR / "places.yaml")
+    return set(gazetteer_countries(str(path))) if path.exists() else set()

@@ -10,9 +10,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
-from .errors import InputError
+from .sources import read_yaml
 from .textmatch import PhraseIndex, tokens
 
 DEFAULT_PLACES = Path(__file__).resolve().parent.parent / "data" / "places.yaml"
@@ -67,10 +65,7 @@ class Gazetteer:
         path = Path(path) if path else DEFAULT_PLACES
         if not path.exists():
             return cls([])
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as e:
-            raise InputError(f"{path}: not valid YAML ({e})") from e
+        raw = read_yaml(path)
         out = []
         for name, spec in (raw.get("places") or {}).items():
             if isinstance(spec, dict):

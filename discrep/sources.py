@@ -21,6 +21,14 @@ SOURCE_TYPES = ("government", "military", "official", "media", "anonymous", "per
 DEFAULT_REGISTRY = Path(__file__).resolve().parent.parent / "data" / "sources.yaml"
 
 
+def read_yaml(path: Path) -> dict:
+    """A user-editable YAML data file (registry, gazetteer) as a dict; bad YAML is an InputError."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as e:
+        raise InputError(f"{path}: not valid YAML ({e})") from e
+
+
 @dataclass
 class Source:
     id: str
@@ -66,10 +74,7 @@ class SourceRegistry:
         path = Path(path) if path else DEFAULT_REGISTRY
         if not path.exists():
             return cls([])
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as e:
-            raise InputError(f"{path}: not valid YAML ({e})") from e
+        raw = read_yaml(path)
         items = raw.get("sources", []) if isinstance(raw, dict) else []
         out = []
         for i, it in enumerate(items):
