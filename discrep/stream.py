@@ -224,21 +224,32 @@ class _ReportResult(ScoreResult):
         return dict(self.totals) if self.totals is not None else super().counts()
 
 
+_PENDING_SIGNAL: list[int] = []  # a stop request, kept until a checkpoint has honoured it
+
+
 @contextlib.contextmanager
 def _sigterm_as_interrupt():
-    """``kill`` (SIGTERM) stops a run like Ctrl-C: at a clean point, with the checkpoint intact."""
+    """``kill`` (SIGTERM) and Ctrl-C stop a run at a clean point, with the checkpoint intact.
+
+    The request is also remembered: Python drops an exception raised while a ``__del__`` runs, so a
+    signal landing there would be lost; the next checkpoint (``_save_state``) raises it again."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def handler(signum, frame):
+        _PENDING_SIGNAL.append(signum)
         raise KeyboardInterrupt(f"signal {signum}")
 
-    old = signal.signal(signal.SIGTERM, handler)
+    _PENDING_SIGNAL.clear()
+    old_term = signal.signal(signal.SIGTERM, handler)
+    old_int = signal.signal(signal.SIGINT, handler)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, old)
+        signal.signal(signal.SIGTERM, old_term)
+        signal.signal(signal.SIGINT, old_int)
+        _PENDING_SIGNAL.clear()
 
 
 @dataclass
@@ -298,6 +309,8 @@ class StreamScorer:
         self.state["seconds"] = round(self._seconds0 + time.perf_counter() - self._t0, 3)
         with atomic_write(self.work / STATE_FILE) as fh:
             json.dump(self.state, fh, indent=1)
+        if _PENDING_SIGNAL:  # an interrupt swallowed somewhere (e.g. in a __del__): stop here, checkpoint saved
+            raise KeyboardInterrupt(f"signal {_PENDING_SIGNAL[-1]}")
 
     def _load_or_init_state(self, files: list[dict]):
         fp = self._fingerprint(files)
