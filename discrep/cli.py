@@ -77,13 +77,14 @@ def cmd_score(args) -> int:
     from .ingest import IngestDefaults
     from .scoring import nothing_scored_reason, score_files
 
-    if args.resume and args.engine != "stream":
-        print("error: --resume needs --engine stream (the local engine keeps no checkpoints; Spark re-runs "
-              "failed tasks itself)", file=sys.stderr)
+    engine = "memory" if args.engine == "local" else args.engine
+    if args.resume and engine != "stream":
+        print(f"error: --resume needs --engine stream (the default; the {engine} engine keeps no checkpoints"
+              f"{': Spark re-runs failed tasks itself' if engine == 'spark' else ''})", file=sys.stderr)
         return 2
-    if args.engine != "local" and args.incidents:
-        print("error: --incidents needs --engine local (an interrupted stream or Spark run could not undo its "
-              "store updates; see docs/scale.md)", file=sys.stderr)
+    if engine == "spark" and args.incidents:
+        print("error: --incidents is not available with --engine spark (the store is one SQLite file on this "
+              "machine); use the stream engine (the default), see docs/scale.md", file=sys.stderr)
         return 2
     if args.resume and not args.out:
         print("error: --resume needs the --out folder of the interrupted run", file=sys.stderr)
@@ -98,7 +99,7 @@ def cmd_score(args) -> int:
 
         torch.set_num_threads(args.threads)
     try:
-        if args.engine == "spark":
+        if engine == "spark":
             from .spark import score_files_spark
 
             summary = score_files_spark(args.inputs, out, model_uri=args.model, defaults=defaults,
@@ -106,13 +107,13 @@ def cmd_score(args) -> int:
         else:
             from .stream import StreamConfig
 
-            cfg = StreamConfig(chunk_size=args.chunk_size) if args.engine == "stream" else None
+            cfg = StreamConfig(chunk_size=args.chunk_size) if engine == "stream" else None
             summary = score_files(args.inputs, out, model_uri=args.model, defaults=defaults,
                                   tracking_uri=args.tracking_uri, quiet=args.quiet, incidents=args.incidents,
-                                  reconcile=args.reconcile, engine=args.engine, resume=args.resume, config=cfg,
+                                  reconcile=args.reconcile, engine=engine, resume=args.resume, config=cfg,
                                   embedder_options=emb)
     except KeyboardInterrupt:
-        if args.engine != "stream":
+        if engine != "stream":
             raise
         print(f"\ninterrupted: the finished part is kept in {out}; run the same command with --resume "
               f"to continue", file=sys.stderr)
@@ -231,13 +232,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="reject article texts longer than this (default 2,000,000 characters)")
     s.add_argument("--quiet", action="store_true", help="no progress output (the stream engine's bar is also off "
                                                         "when stderr is not a terminal)")
-    s.add_argument("--engine", choices=("local", "stream", "spark"), default="local",
-                   help="local: in memory, every feature (default); stream: bounded memory, checkpoints, --resume "
-                        "(no --incidents, see docs/scale.md); spark: pyspark with the MLflow model as a UDF")
+    s.add_argument("--engine", choices=("stream", "memory", "local", "spark"), default="stream",
+                   help="stream (default): bounded memory, progress bar, checkpoints for --resume; memory: the "
+                        "whole batch at once, no checkpoints ('local' is an old name for it); spark: pyspark with "
+                        "the MLflow model as a UDF. All write the same files (see docs/scale.md)")
     s.add_argument("--resume", action="store_true",
-                   help="continue the interrupted --engine stream run in --out (same inputs and model)")
+                   help="continue the interrupted run in --out (same inputs and model; stream engine)")
     s.add_argument("--chunk-size", type=int, default=200, metavar="N",
-                   help="--engine stream: articles per extract+embed chunk, one checkpoint each (default 200)")
+                   help="stream engine: articles per extract+embed chunk, one checkpoint each (default 200)")
     s.add_argument("--batch-size", type=int, metavar="N", help="sentences per embedding batch (default 64)")
     s.add_argument("--threads", type=int, metavar="N", help="CPU threads for the embedder (default: all cores)")
     s.add_argument("--backend", choices=("torch", "onnx", "onnx-int8"),

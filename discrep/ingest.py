@@ -664,14 +664,15 @@ def expand_inputs(paths: Iterable[str | Path]) -> list[Path]:
     Raises InputError for a path that does not exist; :func:`iter_articles` reports it as a reject.
     """
     out: list[Path] = []
-    for item in _expand(paths):
+    for item in expand_items(paths):
         if isinstance(item, Reject):
             raise InputError(item.reason)
         out.append(item)
     return out
 
 
-def _expand(paths: Iterable[str | Path]) -> Iterator[Path | Reject]:
+def expand_items(paths: Iterable[str | Path]) -> Iterator[Path | Reject]:
+    """Input files, and a Reject for each path that is missing, an empty folder or a skipped file."""
     for p in map(Path, paths):
         if p.is_dir():
             files = sorted(f for f in p.rglob("*") if f.is_file()
@@ -700,7 +701,7 @@ def iter_articles(paths: Iterable[str | Path], defaults: IngestDefaults | None =
     """
     defaults = defaults or IngestDefaults()
     seen = seen_ids if seen_ids is not None else set()
-    for path in _expand(paths):
+    for path in expand_items(paths):
         if isinstance(path, Reject):
             yield path
             continue

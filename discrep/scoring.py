@@ -5,8 +5,9 @@ run.json); warnings are notes on scored records and do not count as rejects. A r
 could be scored still writes its outputs (rejects.jsonl says why) and :func:`nothing_scored_reason`
 gives the one-line reason the CLI prints before exiting non-zero.
 
-``engine="local"`` (default) scores in memory with every feature; ``engine="stream"``
-(discrep/stream.py: chunks, checkpoints, ``resume``, bounded memory) lacks some (docs/scale.md).
+``engine="stream"`` (default; discrep/stream.py: chunks, checkpoints, ``resume``, bounded memory) and
+``engine="memory"`` (everything at once; ``"local"`` is an old name for it) write the same files
+(tested line for line); Spark is :func:`discrep.spark.score_files_spark`. See docs/scale.md.
 """
 from __future__ import annotations
 
@@ -17,10 +18,11 @@ from collections import Counter
 from importlib import metadata
 from pathlib import Path
 
-from .ingest import IngestDefaults, count_rejected, read_articles
+from .ingest import IngestDefaults, count_rejected, iter_articles, read_articles
 from .output import atomic_write, prepare_out_dir, write_json, write_jsonl
 from .pipeline import DiscrepPipeline, ScoreResult
 from .report import render
+from .types import Article
 
 
 def package_versions() -> dict[str, str]:
@@ -83,26 +85,27 @@ def nothing_scored_reason(summary: dict) -> str:
     return f"all {summary['read']} input(s) were rejected ({parts})"
 
 
+ENGINES = ("stream", "memory")
+
+
 def score_files(inputs, out: str | Path, model_uri: str | None = None, defaults: IngestDefaults | None = None,
                 tracking_uri: str | None = None, quiet: bool = False, pipeline: DiscrepPipeline | None = None,
-                incidents: str | Path | None = None, reconcile: str | None = None, engine: str = "local",
+                incidents: str | Path | None = None, reconcile: str | None = None, engine: str = "stream",
                 resume: bool = False, config=None, embedder_options: dict | None = None) -> dict:
     """Read, score and write one batch. The model is loaded only when something can be scored, so
     a run of unusable inputs reports its rejects rather than a model problem. ``incidents``: an
     incident store joining earlier runs; ``reconcile``: a policy name in conf/reconcile/ or a YAML path.
 
-    ``engine="stream"``: the streaming engine (bounded memory, checkpoints, ``resume``; ``config`` a
-    :class:`discrep.stream.StreamConfig`); it writes the same files but refuses ``incidents`` (docs/scale.md).
+    ``engine="stream"`` (default): bounded memory, checkpoints, ``resume`` (``config`` a
+    :class:`discrep.stream.StreamConfig`); ``engine="memory"``: the whole batch at once, no checkpoints.
     ``embedder_options``: batch_size, threads, backend, cache_dir (:func:`discrep.embed.configure_embedder`)."""
     from .errors import DiscrepError
 
-    if engine not in ("local", "stream"):
-        raise DiscrepError(f"unknown engine {engine!r} (local or stream; Spark is discrep.spark.score_files_spark)")
+    engine = "memory" if engine == "local" else engine
+    if engine not in ENGINES:
+        raise DiscrepError(f"unknown engine {engine!r} (stream or memory; Spark is discrep.spark.score_files_spark)")
     if resume and engine != "stream":
-        raise DiscrepError("resume needs the stream engine (--engine stream)")
-    if engine == "stream" and incidents is not None:
-        raise DiscrepError("--incidents needs --engine local: the stream engine's checkpoints cannot undo store "
-                           "updates of an interrupted run (see docs/scale.md)")
+        raise DiscrepError("resume needs the stream engine (the memory engine keeps no checkpoints)")
     t0 = time.perf_counter()
     out = Path(out)
     policy = None
@@ -110,15 +113,35 @@ def score_files(inputs, out: str | Path, model_uri: str | None = None, defaults:
         from .reconcile import ReconcilePolicy
 
         policy = ReconcilePolicy.load(reconcile or "conservative", _conf_dir())  # fails before the model loads
+    extra: dict = {"inputs": [str(i) for i in inputs], "engine": engine}
     if engine == "stream":
-        return _score_stream(inputs, out, model_uri, defaults, tracking_uri, quiet, pipeline, resume, config,
-                             embedder_options, policy)
+        from .stream import StreamScorer
+
+        if not (resume and StreamScorer.resumable(out)):
+            rejects = _nothing_scorable(inputs, defaults)
+            if rejects is not None:  # no model needed to say so
+                if not quiet:
+                    n_err, n_warn = count_rejected(rejects)
+                    print(f"read 0 articles ({n_err} rejected, {n_warn} warnings)", file=sys.stderr)
+                StreamScorer.discard(out)
+                extra["seconds"] = round(time.perf_counter() - t0, 2)
+                return write_outputs(ScoreResult(rejects=rejects), out, "none (nothing to score)", extra)
+        pipeline = _prepare_pipeline(pipeline, model_uri, tracking_uri, embedder_options, policy)
+        extra["reconcile_policy"] = pipeline.reconcile_policy.name
+        model = getattr(pipeline, "model_uri_", model_uri or "in-memory")
+        if incidents is None:
+            return StreamScorer(pipeline, inputs, out, defaults=defaults, config=config, model_uri=model,
+                                resume=resume, quiet=quiet, extra=extra).run()
+        from .store import IncidentStore
+
+        with IncidentStore(incidents, embedder=getattr(pipeline.embedder, "model", None)) as store:
+            return StreamScorer(pipeline, inputs, out, defaults=defaults, config=config, model_uri=model,
+                                resume=resume, quiet=quiet, extra=extra, store=store).run()
     arts, rejects = read_articles(inputs, defaults)
     if not quiet:
         n_err, n_warn = count_rejected(rejects)
         print(f"read {len(arts)} articles ({n_err} rejected, {n_warn} warnings)", file=sys.stderr)
     model_desc = model_uri or "none (nothing to score)"
-    extra: dict = {"inputs": [str(i) for i in inputs], "engine": "local"}
     if arts:
         pipeline = _prepare_pipeline(pipeline, model_uri, tracking_uri, embedder_options, policy)
         extra["reconcile_policy"] = pipeline.reconcile_policy.name
@@ -137,6 +160,17 @@ def score_files(inputs, out: str | Path, model_uri: str | None = None, defaults:
     return write_outputs(result, out, model_desc, extra)
 
 
+def _nothing_scorable(inputs, defaults) -> list | None:
+    """Every reject and warning when the inputs hold no usable article, else None. Stops reading at the
+    first article, so a normal run pays for parsing one record twice."""
+    rejects = []
+    for item in iter_articles(inputs, defaults):
+        if isinstance(item, Article):
+            return None
+        rejects.append(item)
+    return rejects
+
+
 def _prepare_pipeline(pipeline, model_uri, tracking_uri, embedder_options, policy) -> DiscrepPipeline:
     """The pipeline both engines score with: the given one or the model's, embedder options and policy applied."""
     if pipeline is None:
@@ -152,14 +186,3 @@ def _prepare_pipeline(pipeline, model_uri, tracking_uri, embedder_options, polic
     if policy is not None:
         pipeline.reconcile_policy = policy
     return pipeline
-
-
-def _score_stream(inputs, out, model_uri, defaults, tracking_uri, quiet, pipeline, resume, config,
-                  embedder_options, policy) -> dict:
-    from .stream import StreamScorer
-
-    pipeline = _prepare_pipeline(pipeline, model_uri, tracking_uri, embedder_options, policy)
-    extra = {"reconcile_policy": pipeline.reconcile_policy.name}
-    scorer = StreamScorer(pipeline, inputs, out, defaults=defaults, config=config,
-                          model_uri=getattr(pipeline, "model_uri_", model_uri or "in-memory"), resume=resume, quiet=quiet, extra=extra)
-    return scorer.run()

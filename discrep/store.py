@@ -87,8 +87,16 @@ class IncidentStore:
         return [{"incident_id": r[0], "title": r[1], "date_from": _iso(r[2]), "date_to": _iso(r[3]),
                  "places": json.loads(r[4]), "n_claims": r[5]} for r in rows]
 
-    def members(self) -> dict[str, str]:
-        return dict(self.db.execute("SELECT claim_id, incident_id FROM members"))
+    def members(self, claim_ids=None) -> dict[str, str]:
+        """Stored claim -> incident, for ``claim_ids`` only when given (a batch need not read the whole table)."""
+        if claim_ids is None:
+            return dict(self.db.execute("SELECT claim_id, incident_id FROM members"))
+        ids, out = list(claim_ids), {}
+        for k in range(0, len(ids), 500):
+            part = ids[k:k + 500]
+            out.update(self.db.execute("SELECT claim_id, incident_id FROM members WHERE claim_id IN "
+                                       f"({','.join('?' * len(part))})", part))
+        return out
 
     # ------------------------------------------------------------------ assignment
     def _ledger(self, clusterer: IncidentClusterer, lo: float, hi: float, dim: int) -> tuple[Ledger, list[str]]:
@@ -124,7 +132,7 @@ class IncidentStore:
                              "a clusterer with w_lexical or w_entity cannot be used with --incidents")
         n = len(claims)
         X = np.asarray(X, dtype=np.float32)
-        known = self.members()
+        known = self.members(c.claim_id for c in claims)
         fixed = {i: known[c.claim_id] for i, c in enumerate(claims) if c.claim_id in known}
         new = [i for i in range(n) if i not in fixed]
         inc_of = [""] * n

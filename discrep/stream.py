@@ -39,10 +39,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .cluster import Gazetteer, build_incidents, context_fill
+from .cluster import ClaimContext, Gazetteer, build_incidents, context_fill
 from .guard import extract_guarded
 from .errors import InputError
-from .ingest import IngestDefaults, expand_inputs, iter_articles
+from .ingest import IngestDefaults, expand_items, iter_articles
 from .output import atomic_write
 from .reconcile import ReconcilePolicy, load_place_types, reconcile
 from .pipeline import DiscrepPipeline, ScoreResult, _countries, dedupe, summarise
@@ -109,7 +109,10 @@ def _jsonl(records) -> bytes:
 def input_fingerprint(inputs) -> list[dict]:
     """What must not change between a run and its resume: every input file, its size and mtime."""
     out = []
-    for p in expand_inputs(inputs):
+    for p in expand_items(inputs):
+        if isinstance(p, Reject):  # a missing input or an empty folder is a reject of the run, not an error
+            out.append({"path": p.input, "reject": p.code})
+            continue
         st = p.stat()
         out.append({"path": str(p.resolve()), "size": st.st_size, "mtime_ns": st.st_mtime_ns})
     return out
@@ -273,7 +276,7 @@ class StreamScorer:
 
     def __init__(self, pipeline: DiscrepPipeline, inputs, out, defaults: IngestDefaults | None = None,
                  config: StreamConfig | None = None, model_uri: str = "in-memory", resume: bool = False,
-                 quiet: bool = False, extra: dict | None = None):
+                 quiet: bool = False, extra: dict | None = None, store=None):
         self.pipe = pipeline
         self.inputs = [str(i) for i in inputs]
         self.out = Path(out)
@@ -283,8 +286,20 @@ class StreamScorer:
         self.resume = resume
         self.quiet = quiet
         self.extra = extra or {}
+        self.store = store
         self.work = self.out / WORK_DIR
         self.state: dict = {}
+
+    @staticmethod
+    def resumable(out) -> bool:
+        """``out`` holds an interrupted run (or a finished one) that ``resume=True`` would pick up."""
+        out = Path(out)
+        return (out / WORK_DIR / STATE_FILE).exists() or (out / "run.json").exists()
+
+    @staticmethod
+    def discard(out) -> None:
+        """Remove an interrupted run's work folder (a new run into ``out`` replaces it)."""
+        shutil.rmtree(Path(out) / WORK_DIR, ignore_errors=True)
 
     # ------------------------------------------------------------ checkpoint
     def _settings(self) -> dict:
@@ -298,6 +313,7 @@ class StreamScorer:
                 "clusterer": {k: v for k, v in clu.get_params().items()} if hasattr(clu, "get_params") else None,
                 "min_align": self.pipe.min_align, "max_block_claims": self.config.max_block_claims,
                 "reconcile_policy": repr(getattr(self.pipe, "reconcile_policy", None)),
+                "incident_store": str(self.store.path.resolve()) if self.store is not None else None,
                 "defaults": {k: (v.isoformat() if isinstance(v, date) else v) for k, v in d.items()}}
 
     def _fingerprint(self, files: list[dict]) -> str:
@@ -388,7 +404,9 @@ class StreamScorer:
         fresh = st["items"] == 0 and not sizes
         app = {n: _Appender(self.work / n, None if fresh else sizes.get(n, 0))
                for n in (*SPOOLS, "rejects.part")}
-        bar = self._bar(count_items(expand_inputs(self.inputs)), "rec", "extract+embed", initial=st["items"])
+        files = [p for p in expand_items(self.inputs) if not isinstance(p, Reject)]
+        bar = self._bar(count_items(files) + sum(isinstance(p, Reject) for p in expand_items(self.inputs)), "rec",
+                        "extract+embed", initial=st["items"])
         it = iter_articles(self.inputs, self.defaults)
         for _ in range(st["items"]):  # re-read what is done (keeps duplicate-id checks) without scoring it
             next(it)
@@ -530,8 +548,15 @@ class StreamScorer:
             places = [set(x["p"]) for x in recs]
             scopes = [set(x.get("s", ())) for x in recs]
             X = np.asarray(vectors[rows], dtype=np.float32)
-            labels = pipe.clusterer.fit_predict(X, dates=dates, places=places, scopes=scopes)
-            incidents.extend(build_incidents(claims, labels, dates, places))
+            if self.store is None:
+                labels = pipe.clusterer.fit_predict(X, dates=dates, places=places, scopes=scopes)
+                incidents.extend(build_incidents(claims, labels, dates, places))
+            else:  # one committed transaction per block; claims already stored keep their incident, so a
+                # block redone after a kill gets the ids it got before (store.assign is idempotent)
+                labels, ids = self.store.assign(claims, X, ClaimContext(dates, places, scopes), pipe.clusterer)
+                block = build_incidents(claims, labels, dates, places, ids=ids)
+                self.store.set_titles({i.incident_id: i.title for i in block})
+                incidents.extend(block)
             claims_all.extend(claims)
             vec.update({c.claim_id: x for c, x in zip(claims, X)})
         remember = getattr(pipe.embedder, "remember", None)
@@ -593,6 +618,8 @@ class StreamScorer:
                                 "encoded": getattr(emb, "n_encoded_", None), "cached": getattr(emb, "n_cached_", None),
                                 "encode_seconds": round(getattr(emb, "encode_seconds_", 0.0), 3)},
                    **self.extra}
+        if self.store is not None:
+            summary.update(incident_store=str(self.store.path.resolve()), incidents_in_store=len(self.store))
         for name in OUTPUT_PARTS:
             p = self.work / name.replace(".jsonl", ".part")
             if p.exists():

@@ -106,7 +106,7 @@ def main():
     ap.add_argument("--sizes", default="100,1000", help="corpus sizes in articles (comma-separated)")
     ap.add_argument("--model", help="model URI (default: the registered champion in $DISCREP_HOME)")
     ap.add_argument("--backend", default="torch", choices=("torch", "onnx", "onnx-int8"))
-    ap.add_argument("--engine", default="stream", choices=("stream", "local"),
+    ap.add_argument("--engine", default="stream", choices=("stream", "memory"),
                     help="scoring engine measured (default: the streaming engine, bounded memory)")
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--chunk-size", type=int, default=200)

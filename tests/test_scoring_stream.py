@@ -209,3 +209,57 @@ def test_embedder_options_and_memory_of_spooled_vectors():
     e.remember(["a", "b", "c", "d"], V)
     assert len(e._mem) == 3  # the LRU bound holds
     assert np.array_equal(e.encode(["d", "c"]), V[[3, 2]]) and e.n_encoded_ == 0  # served without the model
+
+
+def _store_run(pipe, corpus, out, store_path, **kw):
+    from discrep.store import IncidentStore
+
+    with IncidentStore(store_path, embedder="hashing") as st:
+        return StreamScorer(pipe, [corpus], out, store=st, quiet=True, **kw).run()
+
+
+def test_stream_with_incident_store_equals_memory_engine_and_resumes(fast_pipe, tmp_path):
+    """The store path of the stream engine: the ids the memory engine gives, and a run killed halfway
+    through phase 2 (some blocks already committed to the store) resumes to the same files and store."""
+    from discrep.scoring import write_outputs
+    from discrep.store import IncidentStore
+
+    corpus = write_corpus(tmp_path / "corpus.jsonl", 42)  # three epochs: three time blocks
+    arts, rej = read_articles([corpus])
+    with IncidentStore(tmp_path / "mem.sqlite", embedder="hashing") as st:
+        write_outputs(fast_pipe.score(arts, rej, store=st), tmp_path / "mem", "in-memory")
+        mem_store = sorted(st.incidents(), key=lambda i: i["incident_id"])  # stream stores block by block
+    cfg = dict(config=StreamConfig(chunk_size=5, unit_claims=1))  # one checkpoint per block
+    s = _store_run(fast_pipe, corpus, tmp_path / "ref", tmp_path / "ref.sqlite", **cfg)
+    assert s["blocks"] == 3 and s["incidents_in_store"] == len(mem_store) > 3
+    for name in NAMES:
+        assert _lines(tmp_path / "ref", name) == _lines(tmp_path / "mem", name), name
+    with IncidentStore(tmp_path / "ref.sqlite") as st:
+        assert sorted(st.incidents(), key=lambda i: i["incident_id"]) == mem_store
+
+    restore = _interrupt_after(fast_pipe, "compare_pairs", 1)  # the second block is in the store, unscored
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            _store_run(fast_pipe, corpus, tmp_path / "out", tmp_path / "out.sqlite", **cfg)
+    finally:
+        restore()
+    with IncidentStore(tmp_path / "out.sqlite") as st:
+        assert 0 < len(st) < len(mem_store)
+    s = _store_run(fast_pipe, corpus, tmp_path / "out", tmp_path / "out.sqlite", resume=True, **cfg)
+    assert s["resumed"] == 1 and s["incidents_in_store"] == len(mem_store)
+    for name in NAMES:
+        assert _lines(tmp_path / "out", name) == _lines(tmp_path / "ref", name), name
+    with IncidentStore(tmp_path / "out.sqlite") as st:
+        assert sorted(st.incidents(), key=lambda i: i["incident_id"]) == mem_store and len(st.members()) == s["counts"]["claims"]
+
+
+def test_default_engine_streams_and_refuses_unscorable_input_before_the_model(tmp_path):
+    """score_files streams by default; with nothing scorable it writes the rejects and never asks for a model."""
+    from discrep.scoring import score_files
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a", "outlet": "X"}\n{"id": "b"\n')
+    s = score_files([bad], tmp_path / "o", model_uri=str(tmp_path / "no-such-model"), quiet=True)
+    assert s["engine"] == "stream" and s["read"] == s["rejected"] == 2 and s["scored"] == 0
+    assert len((tmp_path / "o" / "rejects.jsonl").read_text().splitlines()) == 2
+    assert validate_dir(tmp_path / "o") == []
