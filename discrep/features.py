@@ -11,9 +11,11 @@ judge that figure only (one verdict per compared fact, as the gold labels and th
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -69,6 +71,34 @@ def unit_class(unit: str | None) -> str | None:
     return UNIT_CLASS.get(unit, unit)
 
 
+_MEMO = threading.local()
+
+
+@contextlib.contextmanager
+def claim_memo():
+    """Inside the block, what a claim's features derive from it (figures, scope, negation, tokens) is
+    computed once per claim object: in an incident every claim meets many partners, and re-deriving it
+    for each pair was a third of pair scoring. Claims must not change inside the block."""
+    outer = getattr(_MEMO, "d", None)
+    if outer is None:
+        _MEMO.d = {}
+    try:
+        yield
+    finally:
+        if outer is None:
+            _MEMO.d = None
+
+
+def _memo(name: str, c, fn):
+    d = getattr(_MEMO, "d", None)
+    if d is None:
+        return fn(c)
+    hit = d.get((name, id(c)))
+    if hit is None or hit[0] is not c:  # the claim itself is kept, so its id cannot be reused meanwhile
+        hit = d[(name, id(c))] = (c, fn(c))
+    return hit[1]
+
+
 @functools.lru_cache(maxsize=4)
 def _countries(path: str | None = None) -> frozenset[str]:
     import yaml
@@ -82,12 +112,16 @@ def _countries(path: str | None = None) -> frozenset[str]:
 
 def local_places(c: Claim) -> set[str]:
     """Places below country level: where the figure was counted."""
-    return {p for p in c.places if p not in _countries()}
+    return _memo("places", c, lambda c: {p for p in c.places if p not in _countries()})
 
 
 def scope(c: Claim) -> str | None:
     """``national`` (nationwide / across the country / only a country named), ``local`` (a city, "the capital
     alone") or None (not said)."""
+    return _memo("scope", c, _scope)
+
+
+def _scope(c: Claim) -> str | None:
     if SCOPE_NATIONAL.search(c.text):
         return "national"
     if local_places(c) or SCOPE_LOCAL.search(c.text):
@@ -104,6 +138,10 @@ def quantities(c: Claim) -> list[Quantity]:
     sentence names exactly one countable event, the first figure gets it, and figures introduced by
     "including" inherit it; the total before "including" takes the generic unit. Figures of people missing,
     trapped or evacuated count no casualty event."""
+    return _memo("quantities", c, _quantities)
+
+
+def _quantities(c: Claim) -> list[Quantity]:
     qs = [replace(q) for q in c.quantities]
     evs = sorted(set(e for e in c.events if e in EVENTS))
     if qs and len(evs) == 1 and not any(q.event for q in qs):
@@ -207,11 +245,19 @@ def event_features(a: Claim, b: Claim | None) -> list[float]:
 
 
 def _negated(c: Claim) -> bool:
+    return _memo("negated", c, _negated_)
+
+
+def _negated_(c: Claim) -> bool:
     return c.polarity == "negated" or bool(NEG_RE.search(c.text)) or bool(
         re.search(r"\b(?:no|nobody|none|nothing|noone|no one|without)\b", c.text, re.I))
 
 
 def _neg_count(c: Claim) -> int:
+    return _memo("neg_count", c, _neg_count_)
+
+
+def _neg_count_(c: Claim) -> int:
     return len(NEG_RE.findall(c.text)) + len(re.findall(r"\b(?:no|nobody|none|nothing|without)\b", c.text, re.I))
 
 
@@ -219,8 +265,8 @@ def polarity_features(a: Claim, b: Claim | None) -> list[float]:
     if b is None:
         return [0.0] * 9
     na, nb = _negated(a), _negated(b)
-    ra, rb = len(REFUTE.findall(a.text)), len(REFUTE.findall(b.text))
-    ha, hb = len(HEDGE.findall(a.text)), len(HEDGE.findall(b.text))
+    ra, rb = (_memo("refute", c, lambda c: len(REFUTE.findall(c.text))) for c in (a, b))
+    ha, hb = (_memo("hedge", c, lambda c: len(HEDGE.findall(c.text))) for c in (a, b))
     return [float(na != nb), float(a.polarity == "hedged" or b.polarity == "hedged"),
             float(b.kind == "silence"), float(a.kind == "silence"), float(na and nb),
             float(min(rb, 3) - min(ra, 3)), float(bool(ra) != bool(rb)), float(bool(ha) != bool(hb)),
@@ -234,7 +280,7 @@ def _tokens(t: str) -> set[str]:
 def lexical_features(a: Claim, b: Claim | None) -> list[float]:
     if b is None:
         return [0.0] * 6
-    ta, tb = _tokens(a.text), _tokens(b.text)
+    ta, tb = (_memo("tokens", c, lambda c: _tokens(c.text)) for c in (a, b))
     jac = len(ta & tb) / len(ta | tb) if ta | tb else 0.0
     cov = len(ta & tb) / max(len(ta), 1)
     cov_b = len(ta & tb) / max(len(tb), 1)
@@ -298,7 +344,10 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X: Sequence[ClaimPair]) -> np.ndarray:
-        pairs = list(X)
+        with claim_memo():
+            return self._transform(list(X))
+
+    def _transform(self, pairs: list[ClaimPair]) -> np.ndarray:
         blocks = []
         if "embedding" in self.groups:
             if self.embedder is None:

@@ -10,7 +10,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from .features import EVENTS, quantities, same_fact
+from .features import EVENTS, claim_memo, quantities, same_fact
 from .types import Claim, ClaimPair, Quantity
 
 
@@ -36,6 +36,11 @@ def align_incident(claims: list[Claim], vectors: dict[str, np.ndarray], min_alig
 
     A claim with several figures ("18 killed, including two children") gives one fact per figure,
     each paired with B's claim that best matches that figure."""
+    with claim_memo():  # every claim is scored against every fact of the other sources
+        return _align(claims, vectors, min_align)
+
+
+def _align(claims: list[Claim], vectors: dict[str, np.ndarray], min_align: float) -> list[ClaimPair]:
     by_source: dict[str, list[Claim]] = defaultdict(list)
     silences: dict[str, list[Claim]] = defaultdict(list)
     for c in claims:

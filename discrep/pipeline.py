@@ -17,7 +17,7 @@ from .embed import Embedder
 from .extract import ClaimExtractor
 from .independence import statement_key
 from .guard import extract_guarded
-from .features import fact_label
+from .features import claim_memo, fact_label
 from .pairs import align_incident
 from .reconcile import reconcile_run
 from .types import Article, Claim, ClaimPair, Discrepancy, Incident, Reject, SourcePairScore
@@ -143,6 +143,10 @@ class DiscrepPipeline:
     def compare_pairs(self, pairs: list[ClaimPair]) -> list[Discrepancy]:
         if not pairs:
             return []
+        with claim_memo():  # features and reasons derive the same per-claim values: once per claim
+            return self._compare_pairs(pairs)
+
+    def _compare_pairs(self, pairs: list[ClaimPair]) -> list[Discrepancy]:
         probas = self.classifier.proba_frame(pairs)
         out = []
         for p, pr in zip(pairs, probas):

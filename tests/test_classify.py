@@ -224,3 +224,26 @@ def test_interval_rule_overrides_a_contradiction_between_compatible_figures(extr
     assert d2.label == "contradict"
     pipe.interval_guard = False
     assert pipe.compare_pairs([ClaimPair(a, b, "gov", "ch")])[0].label == "contradict"
+
+
+def test_claim_memo_derives_once_per_claim_and_changes_no_feature(extractor, root, monkeypatch):
+    """Pair scoring shares per-claim work across the pairs of a batch; the features must not notice."""
+    import json
+
+    import discrep.features as F
+
+    claims = [extractor.extract_sentence(json.loads(line)["text"])
+              for line in (root / "data" / "train" / "claims.jsonl").read_text().splitlines()[:40]]
+    pairs = [ClaimPair(a, b, "x", "y") for a in claims[:20] for b in claims[20:]]
+    fz = PairFeaturizer(groups=STRUCT).fit(pairs)
+    one_by_one = np.vstack([fz.transform([p]) for p in pairs])  # no sharing between pairs
+    calls = []
+    orig = F._quantities
+    monkeypatch.setattr(F, "_quantities", lambda c: calls.append(id(c)) or orig(c))
+    together = fz.transform(pairs)
+    assert np.array_equal(together, one_by_one)
+    assert len(calls) == len(set(calls)) == 40  # each claim's figures derived once, not once per pair
+    monkeypatch.setattr(F, "_quantities", orig)
+    outside = [reason(p.a, p.b, "contradict") for p in pairs]
+    with F.claim_memo():
+        assert [reason(p.a, p.b, "contradict") for p in pairs] == outside
