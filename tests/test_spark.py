@@ -130,3 +130,36 @@ def test_spark_independence_equals_source_independence(extractor):
         assert got == [ref.provenance(c).to_dict() for c in claims]
     assert len(ref.syndications_) >= 12 and any(s.credited for s in ref.syndications_)
     assert sum(p["copy_of"] is not None for p in got) > 50
+
+
+def test_spark_cluster_stage_uses_the_given_clusterer(extractor):
+    """The cluster stage clusters with the clusterer handed to score_dataframe (not a default one): its
+    incidents equal DiscrepPipeline.cluster's with that clusterer. Plain pandas, no JVM."""
+    pd = pytest.importorskip("pandas")
+    from discrep.cluster import Gazetteer, IncidentClusterer, context_fill
+    from discrep.embed import HashingEmbedder
+    from discrep.ingest import read_articles
+    from discrep.pipeline import DiscrepPipeline
+    from discrep.spark import _cluster_fn
+    from discrep.spool import claim_to_dict
+
+    arts, _ = read_articles([ROOT / "data" / "examples"])
+    emb = HashingEmbedder()
+    counts = {}
+    for clu in (IncidentClusterer(), IncidentClusterer(distance_threshold=0.6, max_days=1.0)):
+        claims = [c for a in arts for c in extractor.extract(a)]
+        ctx = context_fill(claims, Gazetteer.load(extractor.places_path))
+        X = emb.encode([c.text for c in claims])
+        rows, sent = [], {}
+        for k, (c, d, p, s) in enumerate(zip(claims, ctx.dates, ctx.places, ctx.scopes)):
+            n = sent[c.article_id] = sent.get(c.article_id, -1) + 1
+            rows.append({"ord": [a.id for a in arts].index(c.article_id), "sent": n, "vec": X[k].tolist(),
+                         "payload": json.dumps({"c": claim_to_dict(c), "d": d.isoformat() if d else None,
+                                                "p": sorted(p), "s": sorted(s)})})
+        out = _cluster_fn(0.35, clu)(pd.DataFrame(rows))
+        got = [json.loads(x) for x in out.loc[out["kind"] == "incident", "payload"]]
+        pipe = DiscrepPipeline(extractor=extractor, embedder=emb, clusterer=clu)
+        want = pipe.cluster(claims, dict(zip([c.claim_id for c in claims], X)))
+        assert got == [json.loads(json.dumps(i.to_dict())) for i in want]
+        counts[clu.distance_threshold] = len(got)
+    assert counts[0.6] > counts[1.3]
