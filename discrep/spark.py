@@ -110,8 +110,6 @@ def _extract_fn(ctx: dict):
     """mapInPandas body: articles -> claim rows (spool JSON, effective date, vector), rejects, article stubs."""
 
     def run(batches):
-        import pandas as pd
-
         from .cluster import Gazetteer, context_fill
         from .guard import extract_guarded
         from .ingest import IngestDefaults, _article_from_record
@@ -182,7 +180,6 @@ def _cluster_fn(min_align: float, clusterer):
         from datetime import date
 
         import numpy as np
-        import pandas as pd
         from sklearn.base import clone
 
         from .cluster import build_incidents
@@ -280,7 +277,9 @@ def _syndication(spark, arts, indep):
           .join(bl, F.col("a") == F.col("bl.ord")).join(br, (F.col("b") == F.col("br.ord")) &
                                                          (F.col("bl.sh") == F.col("br.sh")))
           .groupBy("a", "b").agg(F.count("*").alias("sb")))
-    rows = cand.join(sb, ["a", "b"], "left").fillna(0, ["sb"]).select("a", "b", "s", "sb", "na", "nb").collect()
+    rows = (cand.join(sb, ["a", "b"], "left").fillna(0, ["sb"])
+            .filter(F.col("s") + F.col("sb") >= F.lit(indep.min_containment) * low - 1e-6)  # exact test below
+            .select("a", "b", "s", "sb", "na", "nb").collect())
     sh.unpersist()
     sim = {}
     for x in rows:  # containment exactly as independence.containment computes it
@@ -336,8 +335,6 @@ def _provenance_fn(ctx: dict, syns: list, params: dict):
     from SourceIndependence itself (a reprint's sentence takes its original sentence's origin)."""
 
     def run(pdf):
-        import pandas as pd
-
         from .independence import SourceIndependence
         from .output import json_line
         from .spool import claim_from_dict
@@ -362,8 +359,6 @@ def _incident_fn(ctx: dict, policy, params: dict):
     (pipeline.dedupe, pipeline.summarise, reconcile.reconcile) and the claims' corpus-wide provenance."""
 
     def run(pdf):
-        import pandas as pd
-
         from .features import fact_label
         from .independence import Provenance, SourceIndependence
         from .output import json_line
