@@ -103,7 +103,8 @@ def cmd_score(args) -> int:
             from .spark import score_files_spark
 
             summary = score_files_spark(args.inputs, out, model_uri=args.model, defaults=defaults,
-                                        tracking_uri=args.tracking_uri, master=args.spark_master, quiet=args.quiet)
+                                        tracking_uri=args.tracking_uri, master=args.spark_master, quiet=args.quiet,
+                                        reconcile=args.reconcile)
         else:
             from .stream import StreamConfig
 

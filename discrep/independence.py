@@ -135,6 +135,26 @@ class SourceIndependence:
             self._provenance(claims)
         return self
 
+    @classmethod
+    def from_parts(cls, claims=(), syndications=(), provenance=None, registry: SourceRegistry | None = None,
+                   **params) -> "SourceIndependence":
+        """A fitted instance from reprints found elsewhere (discrep.spark finds them over the whole corpus,
+        then works per group of claims). ``provenance`` None: computed here for ``claims`` (a copy's claims
+        need its original's claims among them); given: used as is, ``claims`` then only serve
+        :meth:`statement_key` (the original sentence of a copy)."""
+        self = cls(registry=registry, **params)
+        self.registry_ = registry if registry is not None else SourceRegistry.from_yaml()
+        self.articles_, self.pairs_ = {}, {}
+        self.syndications_ = list(syndications)
+        self.original_of_ = {s.article_id: s.original_id for s in self.syndications_}
+        self.claims_ = {c.claim_id: c for c in claims}
+        self.provenance_ = {}
+        if provenance is None:
+            self._provenance(list(claims))
+        else:
+            self.provenance_ = {p.claim_id: p for p in provenance}
+        return self
+
     def _similar_pairs(self, articles: list[Article]) -> dict[tuple[str, str], float]:
         sh = {a.id: shingles(a.text, self.shingle_size) for a in articles}
         postings: dict[tuple, list[str]] = defaultdict(list)

