@@ -209,3 +209,28 @@ def test_embedder_options_and_memory_of_spooled_vectors():
     e.remember(["a", "b", "c", "d"], V)
     assert len(e._mem) == 3  # the LRU bound holds
     assert np.array_equal(e.encode(["d", "c"]), V[[3, 2]]) and e.n_encoded_ == 0  # served without the model
+
+
+def test_interrupted_at_start_of_phase_2_resumes(fast_pipe, tmp_path):
+    """A stop while source independence reads the postings parts (before any unit): the resume recomputes it
+    from the checkpointed spools and the files equal an uninterrupted run's."""
+    from discrep.independence import SpooledIndependence
+
+    corpus = write_corpus(tmp_path / "corpus.jsonl", 42)
+    cfg = StreamConfig(chunk_size=5, unit_claims=50)
+    ref = tmp_path / "ref"
+    StreamScorer(fast_pipe, [corpus], ref, config=cfg, quiet=True).run()
+    out = tmp_path / "out"
+    restore = _interrupt_after(SpooledIndependence, "_candidates", 5)  # parts 0-4 done, then the stop
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            StreamScorer(fast_pipe, [corpus], out, config=cfg, quiet=True).run()
+    finally:
+        restore()
+    state = json.loads((out / ".discrep-run" / "state.json").read_text())
+    assert state["phase"] == "classify" and state["units_done"] == 0 and state["articles"] == 42
+    assert not (out / "run.json").exists() and not (out / ".discrep-run" / "independence.tmp").exists()
+    s = StreamScorer(fast_pipe, [corpus], out, config=cfg, resume=True, quiet=True).run()
+    assert s["resumed"] == 1 and s["counts"]["syndicated"] > 0
+    for name in NAMES:
+        assert _lines(out, name) == _lines(ref, name), name
