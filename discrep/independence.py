@@ -116,6 +116,25 @@ def _hash_containment(a: np.ndarray, b: np.ndarray) -> float:
     return int(np.intersect1d(a, b, assume_unique=True).size) / min(len(a), len(b))
 
 
+def _components(nodes: list, pairs) -> list[list]:
+    """Connected components of the graph ``pairs`` over ``nodes`` (union-find): members in ``nodes``' order,
+    components in the order of their first member."""
+    parent = {x: x for x in nodes}
+
+    def find(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in pairs:
+        parent[find(a)] = find(b)
+    groups: dict[Any, list] = defaultdict(list)
+    for x in nodes:
+        groups[find(x)].append(x)
+    return list(groups.values())
+
+
 @dataclass
 class Syndication:
     """``article_id`` is a copy of ``original_id`` (the earliest / credited / shortest of its group)."""
@@ -238,19 +257,8 @@ class SourceIndependence:
         return bool(name.search(copy.text.lower())) and not back.search(original.text.lower())
 
     def _groups(self, articles: list[Article], pairs: dict[tuple[str, str], float]) -> list[Syndication]:
-        parent = {a.id: a.id for a in articles}
-
-        def find(x):
-            while parent[x] != x:
-                parent[x] = parent[parent[x]]
-                x = parent[x]
-            return x
-
-        for a, b in pairs:
-            parent[find(a)] = find(b)
-        groups: dict[str, list[Article]] = defaultdict(list)
-        for a in articles:
-            groups[find(a.id)].append(a)
+        by_id = {a.id: a for a in articles}
+        groups = [[by_id[i] for i in ids] for ids in _components(list(by_id), pairs)]
         order = {a.id: i for i, a in enumerate(articles)}
         out: list[Syndication] = []
 
@@ -259,7 +267,7 @@ class SourceIndependence:
             return c if c is not None else containment(shingles(m.text, self.shingle_size),
                                                        shingles(root.text, self.shingle_size))
 
-        for members in groups.values():
+        for members in groups:
             if len(members) >= 2:
                 out.extend(self._syndicate(members, [order[a.id] for a in members], sim))
         return out
@@ -577,25 +585,11 @@ class SpooledIndependence(SourceIndependence):
         return self._read_article(int(self.index_[i]["spool"]))
 
     def _spooled_groups(self, edges: dict[tuple[int, int], float]):
-        parent: dict[int, int] = {}
-
-        def find(x):
-            parent.setdefault(x, x)
-            while parent[x] != x:
-                parent[x] = parent[parent[x]]
-                x = parent[x]
-            return x
-
-        for i, j in edges:
-            parent[find(i)] = find(j)
-        groups: dict[int, list[int]] = defaultdict(list)
-        for x in sorted(parent):
-            groups[find(x)].append(x)
         self._members: dict[str, int] = {}
         out: list[Syndication] = []
         fd = os.open(self.folder_ / ShingleSpool.HASHES, os.O_RDONLY)
         try:
-            for members in sorted(groups.values(), key=lambda m: m[0]):
+            for members in _components(sorted({x for e in edges for x in e}), edges):
                 arts = [self._article(i) for i in members]
                 pos = {id(a): i for a, i in zip(arts, members)}
                 self._members.update({a.id: i for a, i in zip(arts, members)})
