@@ -81,13 +81,9 @@ def _token_hashes(toks: list[str]) -> np.ndarray:
     cache = _TOKEN_HASH
     if len(cache) > 500_000:  # a bounded vocabulary cache
         cache.clear()
-    out = np.empty(len(toks), dtype=np.uint64)
-    for i, t in enumerate(toks):
-        h = cache.get(t)
-        if h is None:
-            h = cache[t] = int.from_bytes(hashlib.blake2b(t.encode("utf-8"), digest_size=8).digest(), "little")
-        out[i] = h
-    return out
+    for t in set(toks).difference(cache):
+        cache[t] = int.from_bytes(hashlib.blake2b(t.encode("utf-8"), digest_size=8).digest(), "little")
+    return np.array([cache[t] for t in toks], dtype=np.uint64)
 
 
 def shingle_hashes(text: str, k: int) -> np.ndarray:
@@ -480,8 +476,7 @@ class SpooledIndependence(SourceIndependence):
         self.folder_ = Path(folder)
         self._read_article, self._read_claims = read_article, read_claims
         self.index_ = np.fromfile(self.folder_ / ShingleSpool.ARTICLES, dtype=ARTICLE_DTYPE, count=n_articles)
-        edges = self._edges()
-        self.syndications_, self.pairs_ = self._spooled_groups(edges)
+        self.syndications_ = self._spooled_groups(self._edges())
         self.original_of_ = {s.article_id: s.original_id for s in self.syndications_}
         roots = set(self.original_of_.values())
         self._root_row = {a: i for a, i in self._members.items() if a in roots}
@@ -515,17 +510,17 @@ class SpooledIndependence(SourceIndependence):
                     keep.append(block[sub == s])
             yield np.concatenate(keep)
 
-    def _candidates(self, rows: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    def _candidates(self, rows: np.ndarray, sizes: np.ndarray):
         """Pairs (key ``i * N + j``, ``i < j``) of articles sharing a shingle that at most ``max_postings`` articles
-        share, both with at least ``min_shingles`` shingles (as ``SourceIndependence._similar_pairs``)."""
+        share, both with at least ``min_shingles`` shingles (as ``SourceIndependence._similar_pairs``), in pieces
+        of at most a million (a pair sharing several shingles comes once per piece that has it)."""
         N = len(sizes)
         o = np.argsort(rows["h"], kind="stable")
         h, a = rows["h"][o], rows["a"][o].astype(np.int64)
         if not len(h):
-            return np.zeros(0, dtype=np.int64)
+            return
         starts = np.flatnonzero(np.concatenate([[True], h[1:] != h[:-1]]))
         lens = np.diff(np.concatenate([starts, [len(h)]]))
-        out = []
         for L in np.unique(lens[(lens >= 2) & (lens <= self.max_postings)]):
             st = starts[lens == L]
             ii, jj = np.triu_indices(int(L), 1)
@@ -535,8 +530,7 @@ class SpooledIndependence(SourceIndependence):
                 x, y = M[:, ii].ravel(), M[:, jj].ravel()
                 lo, hi = np.minimum(x, y), np.maximum(x, y)
                 ok = np.minimum(sizes[lo], sizes[hi]) >= self.min_shingles
-                out.append(np.unique(lo[ok] * N + hi[ok]))
-        return np.unique(np.concatenate(out)) if out else np.zeros(0, dtype=np.int64)
+                yield np.unique(lo[ok] * N + hi[ok])
 
     def _edges(self) -> dict[tuple[int, int], float]:
         """Article pairs (input positions) at or above ``min_containment``, with their containment."""
@@ -554,10 +548,10 @@ class SpooledIndependence(SourceIndependence):
                     for rows in self._ranged(self.folder_ / ShingleSpool.FILES[2 + p], POSTING_DTYPE,
                                              lambda r: r["h"]):
                         rows = rows[rows["a"] < N]  # postings of articles past the checkpoint
-                        keys = self._candidates(rows, sizes)
-                        b = (_mix64(keys.astype(np.uint64)) >> top).astype(np.intp)
-                        for k in range(P):
-                            buckets[k].write(keys[b == k].astype("<i8").tobytes())
+                        for keys in self._candidates(rows, sizes):
+                            b = (_mix64(keys.astype(np.uint64)) >> top).astype(np.intp)
+                            for k in range(P):
+                                buckets[k].write(keys[b == k].astype("<i8").tobytes())
             finally:
                 for fh in buckets:
                     fh.close()
@@ -602,9 +596,7 @@ class SpooledIndependence(SourceIndependence):
                 out.extend(self._syndicate(arts, members, sim))
         finally:
             os.close(fd)
-        ids = {i: a for a, i in self._members.items()}
-        pairs = {tuple(sorted((ids[i], ids[j]))): c for (i, j), c in edges.items()}
-        return out, pairs
+        return out
 
     # ---- claims
     def _remember(self, cache: OrderedDict, key, value, limit: int):

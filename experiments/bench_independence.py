@@ -9,8 +9,8 @@ spooled in phase 1. Per corpus size and per implementation, one fresh process ru
   * ``stage s``: wall time of the stage (the phase-1 hashing cost shows in ``run s``);
   * ``stage RSS MB``: the process's peak RSS while the stage runs minus its RSS before it (the kernel's
     peak counter is reset at the start of the stage through /proc/self/clear_refs);
-  * ``traced MB``: peak of Python allocations during the stage (tracemalloc; a second run of the stage,
-    untimed);
+  * ``traced MB``: peak of Python allocations during the stage (tracemalloc), from a second process that
+    stops after the stage (tracing slows everything, so the timed run is untraced);
   * ``run s`` and ``peak RSS MB`` of the whole run;
   * a digest of syndication.jsonl + provenance.jsonl + figures.jsonl + grades.jsonl + source_pairs.jsonl, equal
     for both implementations.
@@ -28,7 +28,6 @@ import gc
 import hashlib
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -87,7 +86,8 @@ def old_independence(self, index):
                               **policy.independence).fit(arts, claims)
 
 
-def child(corpus: str, out: str, impl: str):
+def child(corpus: str, out: str, impl: str, traced: bool):
+    """One stream run; ``traced``: stop after the stage, which runs under tracemalloc (the traced child)."""
     from discrep.stream import StreamConfig, StreamScorer
 
     new_independence = StreamScorer._independence
@@ -96,19 +96,18 @@ def child(corpus: str, out: str, impl: str):
     def measured(self, index):
         fn = old_independence if impl == "memory" else new_independence
         gc.collect()
+        if traced:
+            tracemalloc.start()
+            fn(self, index)
+            print(json.dumps({"traced_mb": tracemalloc.get_traced_memory()[1] / 2**20}))
+            raise SystemExit(0)
         before = _rss_kb("VmRSS")
+        stage["phase1_peak_mb"] = _rss_kb("VmHWM") / 1024
         Path("/proc/self/clear_refs").write_text("5")  # reset the peak RSS counter (VmHWM)
         t0 = time.perf_counter()
         res = fn(self, index)
         stage["seconds"] = time.perf_counter() - t0
         stage["rss_mb"] = (_rss_kb("VmHWM") - before) / 1024
-        # keep the result alive as the run does; trace a second, untimed run of the stage
-        gc.collect()
-        tracemalloc.start()
-        again = fn(self, index)
-        stage["traced_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
-        tracemalloc.stop()
-        del again
         stage["syndicated"] = len(res.syndications_)
         return res
 
@@ -119,9 +118,17 @@ def child(corpus: str, out: str, impl: str):
     h = hashlib.sha256()
     for name in DIGEST:
         h.update(b"".join(sorted((Path(out) / name).read_bytes().splitlines())))
-    print(json.dumps({**stage, "run_s": wall, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    print(json.dumps({**stage, "run_s": wall, "peak_rss_mb": max(stage["phase1_peak_mb"], _rss_kb("VmHWM") / 1024),
                       "articles": s["counts"]["articles"], "claims": s["counts"]["claims"],
                       "digest": h.hexdigest()[:12]}))
+
+
+def _child(corpus, out, impl, traced=False) -> dict:
+    p = subprocess.run([sys.executable, __file__, "--child", str(corpus), str(out), impl, str(int(traced))],
+                       capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    if p.returncode:
+        raise SystemExit(p.stderr[-3000:])
+    return json.loads(p.stdout.strip().splitlines()[-1])
 
 
 def main():
@@ -129,10 +136,10 @@ def main():
     ap.add_argument("--sizes", default="1000,10000")
     ap.add_argument("--impls", default="memory,spooled")
     ap.add_argument("--work", default=str(Path(os.environ.get("DISCREP_HOME", ROOT / "work")) / "bench"))
-    ap.add_argument("--child", nargs=3, metavar=("CORPUS", "OUT", "IMPL"), help=argparse.SUPPRESS)
+    ap.add_argument("--child", nargs=4, metavar=("CORPUS", "OUT", "IMPL", "TRACED"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        return child(*args.child)
+        return child(*args.child[:3], args.child[3] == "1")
     from discrep.synth import write_corpus
 
     work = Path(args.work)
@@ -142,11 +149,8 @@ def main():
     for n in [int(x) for x in args.sizes.split(",") if x]:
         corpus = write_corpus(work / f"corpus-{n}.jsonl", n)
         for impl in args.impls.split(","):
-            p = subprocess.run([sys.executable, __file__, "--child", str(corpus), str(work / f"indep-{n}-{impl}"), impl],
-                               capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
-            if p.returncode:
-                raise SystemExit(p.stderr[-3000:])
-            r = json.loads(p.stdout.strip().splitlines()[-1])
+            r = _child(corpus, work / f"indep-{n}-{impl}", impl)
+            r["traced_mb"] = _child(corpus, work / f"indep-{n}-{impl}-traced", impl, traced=True)["traced_mb"]
             print(f"{r['articles']:>8} {r['claims']:>7} {impl:>8} {r['seconds']:>8.2f} {r['rss_mb']:>12.1f} "
                   f"{r['traced_mb']:>9.1f} {r['syndicated']:>10} {r['run_s']:>7.1f} {r['peak_rss_mb']:>11.0f} "
                   f"{r['digest']:>12}", flush=True)
