@@ -481,8 +481,8 @@ class SpooledIndependence(SourceIndependence):
         roots = set(self.original_of_.values())
         self._root_row = {a: i for a, i in self._members.items() if a in roots}
         del self._members
-        self._provs: OrderedDict[str, tuple[Provenance, Claim | None]] = OrderedDict()
         self._roots: OrderedDict[str, tuple[list[Claim], dict[str, set]]] = OrderedDict()
+        self._provs: OrderedDict[str, tuple[Provenance, Claim | None]] = OrderedDict()
         return self
 
     # ---- reprints
@@ -616,9 +616,10 @@ class SpooledIndependence(SourceIndependence):
                               self.cache_articles)
 
     def _lookup(self, c: Claim) -> tuple[Provenance, Claim | None]:
-        hit = self._provs.get(c.claim_id)
+        provs = self.__dict__.setdefault("_provs", OrderedDict())  # unfitted: every claim is its own evidence
+        hit = provs.get(c.claim_id)
         if hit is not None:
-            self._provs.move_to_end(c.claim_id)
+            provs.move_to_end(c.claim_id)
             return hit
         root = getattr(self, "original_of_", {}).get(c.article_id)
         if root is None:
@@ -628,7 +629,7 @@ class SpooledIndependence(SourceIndependence):
         else:
             originals, sh = self._originals(root)
             res = self._copy_provenance(c, originals, {**sh, c.claim_id: shingles(c.text, 3)}, self._own)
-        return self._remember(self._provs, c.claim_id, res, self.cache_claims)
+        return self._remember(provs, c.claim_id, res, self.cache_claims)
 
     def provenance(self, c: Claim) -> Provenance:
         return self._lookup(c)[0]

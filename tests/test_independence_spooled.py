@@ -136,3 +136,9 @@ def test_boilerplate_over_max_postings_counts_in_containment_not_in_candidates(t
     # with the cap lifted, the boilerplate itself proposes every pair: all one story
     assert len(SourceIndependence().fit(arts, []).syndications_) == 6
     assert len(spooled_fit(tmp_path, arts, [], chunk=3)[0].syndications_) == 6
+
+
+def test_unfitted_spooled_gives_each_claim_its_own_evidence(extractor):
+    arts, _ = read_articles([ROOT / "data" / "examples"])
+    c = next(c for a in arts for c in extractor.extract(a))
+    assert SpooledIndependence().provenance(c).to_dict() == SourceIndependence().provenance(c).to_dict()
