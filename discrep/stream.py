@@ -42,6 +42,7 @@ import numpy as np
 from .cluster import ClaimContext, Gazetteer, build_incidents, context_fill
 from .guard import extract_guarded
 from .errors import InputError
+from .independence import ShingleSpool, SpooledIndependence, _exclusive_cumsum, shingle_hashes
 from .ingest import IngestDefaults, expand_items, iter_articles
 from .output import atomic_write
 from .reconcile import ReconcilePolicy, load_place_types, reconcile
@@ -52,12 +53,12 @@ from .types import Article, Claim, Discrepancy, Incident, Reject
 
 WORK_DIR = ".discrep-run"
 STATE_FILE = "state.json"
-STATE_VERSION = 1
+STATE_VERSION = 2  # 2: the shingle spools of source independence
 OUTPUT_PARTS = ("claims.jsonl", "incidents.jsonl", "discrepancies.jsonl", "source_pairs.jsonl", "rejects.jsonl",
                 "figures.jsonl", "grades.jsonl", "syndication.jsonl", "provenance.jsonl")
 RESULT_PARTS = ("claims", "incidents", "discrepancies", "source_pairs", "figures", "grades",
                 "provenance")  # written per unit of time blocks; syndication.jsonl once, from the whole run
-SPOOLS = ("claims.spool", "vectors.f32", "index.i64", "articles.spool")
+SPOOLS = ("claims.spool", "vectors.f32", "index.i64", "articles.spool", *ShingleSpool.FILES)
 
 
 @dataclass
@@ -263,6 +264,7 @@ class _Prepared:
     claims: list
     lines: list
     ordinals: list
+    hashes: list  # per article, its shingle hashes (source independence)
 
 
 class StreamScorer:
@@ -442,8 +444,9 @@ class StreamScorer:
         lines = [(json.dumps({"c": claim_to_dict(c), "d": d.isoformat() if d else None, "p": sorted(p),
                               "s": sorted(sc)}, ensure_ascii=False) + "\n").encode("utf-8")
                  for c, d, p, sc in zip(claims, ctx.dates, ctx.places, ctx.scopes)]
+        k = self._independence_model().shingle_size
         return _Prepared(items, arts, [r for r in items if isinstance(r, Reject)] + notes, claims, lines,
-                         [d.toordinal() if d else -1 for d in ctx.dates])
+                         [d.toordinal() if d else -1 for d in ctx.dates], [shingle_hashes(a.text, k) for a in arts])
 
     def _chunk(self, prep: "_Prepared", app):
         claims = prep.claims
@@ -458,11 +461,22 @@ class StreamScorer:
             app["claims.spool"].write(b"".join(prep.lines))
             app["vectors.f32"].write(V.tobytes())
             app["index.i64"].write(index.tobytes())
-        app["articles.spool"].write(_jsonl(a.to_dict() for a in prep.arts))  # reconcile reads them back per unit
+        st = self.state
+        art_lines = [_jsonl([a.to_dict()]) for a in prep.arts]  # source independence reads some back
+        pos = {a.id: i for i, a in enumerate(prep.arts)}
+        where = np.array([pos[c.article_id] for c in claims], dtype=np.int64)
+        if np.any(np.diff(where) < 0):
+            raise RuntimeError("claims are not in article order: the shingle spool needs them so")
+        for name, b in ShingleSpool.records(
+                prep.hashes, st["articles"],
+                app["articles.spool"].size() + _exclusive_cumsum([len(x) for x in art_lines]),
+                app[ShingleSpool.HASHES].size() // 8, np.bincount(where, minlength=len(prep.arts)),
+                st["claims"]).items():
+            app[name].write(b)
+        app["articles.spool"].write(b"".join(art_lines))
         app["rejects.part"].write(_jsonl(prep.rejects))
         for a in app.values():
             a.sync()
-        st = self.state
         by = {"rejected_by_code": dict(st.get("rejected_by_code", {})),
               "warnings_by_code": dict(st.get("warnings_by_code", {}))}
         for r in prep.rejects:  # the same accounting as scoring.reject_summary: warnings are not rejects
@@ -516,22 +530,31 @@ class StreamScorer:
         self._save_state(phase="finalize", approximate_splits=approx, blocks=len(blocks), units=len(units),
                          counts=counts)
 
+    def _independence_model(self) -> SpooledIndependence:
+        policy = self.pipe.reconcile_policy or ReconcilePolicy()
+        return SpooledIndependence(registry=getattr(self.pipe.extractor, "registry", None), **policy.independence)
+
     def _independence(self, index):
         """Reprints and claim origins over the whole run (discrep.independence), fitted once: a reprint and its
-        original may fall in different time blocks. Holds article texts and claims of the run in memory,
-        the one stage that is not bounded by the block size (docs/scale.md)."""
-        from .independence import SourceIndependence
+        original may fall in different time blocks. Bounded: from the shingle spools of phase 1, reading back
+        only the texts of reprint groups and, per unit, the claims of the originals its reprints copy
+        (docs/scale.md). Recomputed on resume (it is deterministic and writes no output)."""
 
-        arts = [Article(**{**d, "published": _d(d.get("published"))})
-                for d in _read_jsonl(self.work / "articles.spool")]
-        claims = []
-        with open(self.work / "claims.spool", "rb") as spool:
-            for off in index[:, 0]:
-                spool.seek(int(off))
-                claims.append(claim_from_dict(json.loads(spool.readline())["c"]))
-        policy = self.pipe.reconcile_policy or ReconcilePolicy()
-        return SourceIndependence(registry=getattr(self.pipe.extractor, "registry", None),
-                                  **policy.independence).fit(arts, claims)
+        def read_article(offset: int) -> Article:
+            with open(self.work / "articles.spool", "rb") as fh:
+                fh.seek(offset)
+                d = json.loads(fh.readline())
+            return Article(**{**d, "published": _d(d.get("published"))})
+
+        def read_claims(row: int, n: int) -> list[Claim]:
+            out = []
+            with open(self.work / "claims.spool", "rb") as spool:
+                for off in index[row:row + n, 0]:
+                    spool.seek(int(off))
+                    out.append(claim_from_dict(json.loads(spool.readline())["c"]))
+            return out
+
+        return self._independence_model().fit_spool(self.work, self.state["articles"], read_article, read_claims)
 
     def _unit(self, unit: list[np.ndarray], index, vectors, spool) -> ScoreResult:
         pipe = self.pipe

@@ -119,15 +119,20 @@ def _interrupt_after(obj, name, n_calls):
     return lambda: setattr(obj, name, orig)
 
 
-@pytest.mark.parametrize("where", ["extract", "classify"])
+@pytest.mark.parametrize("where", ["extract", "independence", "classify"])
 def test_interrupted_run_resumes_without_loss_or_duplicates(fast_pipe, tmp_path, where):
+    """Stopped in phase 1, at the start of phase 2 (source independence reading its postings parts: recomputed
+    on resume from the checkpointed spools) or after a unit of phase 2: the files equal an uninterrupted run's."""
+    from discrep.independence import SpooledIndependence
+
     corpus = write_corpus(tmp_path / "corpus.jsonl", 42)
     ref = tmp_path / "ref"
     StreamScorer(fast_pipe, [corpus], ref, config=StreamConfig(chunk_size=4, unit_claims=50), quiet=True).run()
     out = tmp_path / "out"
     cfg = StreamConfig(chunk_size=4, unit_claims=50)
     # extraction goes through guard.extract_guarded, one extractor call per article: stop after 4 chunks of 4
-    target = (fast_pipe.extractor, "extract", 16) if where == "extract" else (fast_pipe, "compare_pairs", 1)
+    target = {"extract": (fast_pipe.extractor, "extract", 16), "classify": (fast_pipe, "compare_pairs", 1),
+              "independence": (SpooledIndependence, "_candidates", 5)}[where]  # parts 0-4 done, then the stop
     restore = _interrupt_after(*target)
     try:
         with pytest.raises(KeyboardInterrupt):
@@ -138,11 +143,12 @@ def test_interrupted_run_resumes_without_loss_or_duplicates(fast_pipe, tmp_path,
     if where == "extract":
         assert state["phase"] == "extract" and state["items"] == 16  # four chunks of four were checkpointed
     else:
-        assert state["phase"] == "classify" and state["units_done"] == 1
+        assert state["phase"] == "classify" and state["units_done"] == (where == "classify")
+        assert not (out / ".discrep-run" / "independence.tmp").exists()
     assert not (out / "run.json").exists()  # an interrupted run leaves no complete-looking output
     s = StreamScorer(fast_pipe, [corpus], out, config=StreamConfig(chunk_size=7, unit_claims=50), resume=True,
                      quiet=True).run()
-    assert s["resumed"] == 1
+    assert s["resumed"] == 1 and s["counts"]["syndicated"] > 0
     for name in NAMES:
         assert _lines(out, name) == _lines(ref, name), name
     claims = [json.loads(l) for l in (out / "claims.jsonl").read_text().splitlines()]
@@ -263,3 +269,5 @@ def test_default_engine_streams_and_refuses_unscorable_input_before_the_model(tm
     assert s["engine"] == "stream" and s["read"] == s["rejected"] == 2 and s["scored"] == 0
     assert len((tmp_path / "o" / "rejects.jsonl").read_text().splitlines()) == 2
     assert validate_dir(tmp_path / "o") == []
+
+
