@@ -194,7 +194,7 @@ def render(result: ScoreResult, model_uri: str | None = None, figures: list | No
         by_inc[d.incident_id].append(d)
     views = [IncidentView.build(inc, by_inc.get(inc.incident_id, [])) for inc in result.incidents]
     compared = sorted((v for v in views if v.ds), key=lambda v: (-v.dispute, str(v.incident.incident_id)))
-    quiet = [v for v in views if not v.ds]
+    quiet = sorted((v for v in views if not v.ds), key=lambda v: str(v.incident.incident_id))  # engine-independent order
     c = result.counts()
     out = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
            f"<meta http-equiv='Content-Security-Policy' content=\"{CSP}\">",
@@ -566,7 +566,7 @@ def figures_section(figures) -> str:
     """Reconciled figures table (filled by the reconciliation stage when present)."""
     h = ["<h2>Reconciled figures</h2><table id='figures'><tr><th>incident</th><th>event</th><th>unit</th>"
          "<th>low</th><th>best</th><th>high</th><th>sources</th><th>grade</th></tr>"]
-    for f in figures:
+    for f in sorted(figures, key=lambda f: str(f.get("incident_id") or "")):  # by date: the same for every engine
         g = f.get("grade", "") if isinstance(f, dict) else ""
         h.append("<tr>" + "".join(f"<td>{esc(f.get(k))}</td>" for k in
                                   ("incident_id", "event", "unit", "low", "best", "high", "n_sources")) +

@@ -688,8 +688,8 @@ def report_slice(files: dict[str, Path], K: int, totals: dict) -> _ReportResult:
             ds.append(Discrepancy(rec["incident_id"], rec["source_a"], rec["source_b"], rec["label"], rec["score"],
                                   rec["reason"], a, b, rec.get("proba", {}), rec.get("fact")))
     need = {c.article_id for c in claims.values()}
-    arts = [Article(r["id"], r["outlet"], None, "", "", url=r.get("url"))
-            for r in _read_jsonl(files["articles"]) if r["id"] in need]
+    arts = [Article(r["id"], r["outlet"], _d(r.get("published")), r.get("title") or "", "", url=r.get("url"))
+            for r in _read_jsonl(files["articles"]) if r["id"] in need]  # what the report shows of them
     rejects = []
     for rec in _read_jsonl(files["rejects"]):
         if len(rejects) >= 1000:
