@@ -35,6 +35,13 @@ def package_versions() -> dict[str, str]:
     return out
 
 
+def embedder_stats(emb) -> dict:
+    """What the embedder did in a run (run.json ``embedder``): texts embedded by the model vs served by the cache."""
+    return {"model": getattr(emb, "model", type(emb).__name__), "backend": getattr(emb, "backend", None),
+            "encoded": getattr(emb, "n_encoded_", None), "cached": getattr(emb, "n_cached_", None),
+            "encode_seconds": round(getattr(emb, "encode_seconds_", 0.0), 3)}
+
+
 def reject_summary(result: ScoreResult) -> dict:
     """Counts of input accounting: read = scored + rejected, plus rejects and warnings by code."""
     n_err, n_warn = count_rejected(result.rejects)
@@ -154,6 +161,7 @@ def score_files(inputs, out: str | Path, model_uri: str | None = None, defaults:
                 result = pipeline.score(arts, rejects, store=store)
                 extra.update(incident_store=str(Path(incidents).resolve()), incidents_in_store=len(store))
         model_desc = getattr(pipeline, "model_uri_", model_uri or "in-memory")
+        extra["embedder"] = embedder_stats(pipeline.embedder)
     else:
         result = ScoreResult(rejects=rejects)
     extra["seconds"] = round(time.perf_counter() - t0, 2)

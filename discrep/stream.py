@@ -619,7 +619,7 @@ class StreamScorer:
                                          "warnings", "figures", "syndicated")
                   } | {k: v for k, v in sorted(counts.items()) if k.startswith("label_")}
         from .report import render
-        from .scoring import package_versions
+        from .scoring import embedder_stats, package_versions
 
         with atomic_write(self.out / "report.html") as fh:
             sl = self._report_slice(counts)
@@ -636,10 +636,7 @@ class StreamScorer:
                    "engine": "stream", "fingerprint": st["fingerprint"], "resumed": st.get("resumed", 0),
                    "chunk_size": self.config.chunk_size, "blocks": st.get("blocks", 0),
                    "approximate_splits": st.get("approximate_splits", 0),
-                   "embedder": {"model": getattr(emb, "model", type(emb).__name__),
-                                "backend": getattr(emb, "backend", None),
-                                "encoded": getattr(emb, "n_encoded_", None), "cached": getattr(emb, "n_cached_", None),
-                                "encode_seconds": round(getattr(emb, "encode_seconds_", 0.0), 3)},
+                   "embedder": embedder_stats(emb),
                    **self.extra}
         if self.store is not None:
             summary.update(incident_store=str(self.store.path.resolve()), incidents_in_store=len(self.store))

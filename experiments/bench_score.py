@@ -159,7 +159,7 @@ def main():
               f"{row['busy']:>5.2f} {row['rss_mb']:>11.0f} {row['load']:>5.2f}")
     print("\nratio = claims/s ÷ bound (the embedding cache counts in its favour); ratio* = texts actually embedded/s "
           "÷ bound (cache-neutral); busy = share of engine time inside the embedder; engine s excludes process "
-          "start and model loading; load = 1-minute load average after the run")
+          "start and the classifier's loading (the embedding model loads on the first chunk, inside it); load = 1-minute load average after the run")
     if len(rows) > 1:
         a, b = rows[0], rows[-1]
         print(f"growth {a['articles']} -> {b['articles']} articles: time x{b['engine_s'] / a['engine_s']:.1f} "
