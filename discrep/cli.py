@@ -75,9 +75,9 @@ def _parse_date(s: str) -> date:
 def cmd_score(args) -> int:
     _env_defaults()
     from .ingest import IngestDefaults
-    from .scoring import nothing_scored_reason, score_files
+    from .scoring import engine_name, nothing_scored_reason, score_files
 
-    engine = "memory" if args.engine == "local" else args.engine
+    engine = engine_name(args.engine)
     if args.resume and engine != "stream":
         print(f"error: --resume needs --engine stream (the default; the {engine} engine keeps no checkpoints"
               f"{': Spark re-runs failed tasks itself' if engine == 'spark' else ''})", file=sys.stderr)

@@ -151,7 +151,7 @@ class DiscrepPipeline:
         out = []
         for p, pr in zip(pairs, probas):
             label, score, reason = judge(self.classifier, p, pr, self.interval_guard)
-            claim_b = p.b if (label != "unreported" or (p.b is not None and p.b.kind == "silence")) else None
+            claim_b = kept_counterpart(label, p.b)
             out.append(Discrepancy(incident_id=p.incident_id or "", source_a=p.source_a, source_b=p.source_b,
                                    label=label, score=score, reason=reason,
                                    claim_a=p.a, claim_b=claim_b, proba=pr, fact=fact_label(p.focus)))
@@ -175,6 +175,12 @@ class DiscrepPipeline:
                            discrepancies=discrepancies, source_pairs=summarise(discrepancies, rec.independence),
                            rejects=list(rejects or []) + notes, figures=rec.figures, grades=rec.grades,
                            syndication=rec.syndication, provenance=[rec.independence.provenance(c) for c in claims])
+
+
+def kept_counterpart(label: str, b: Claim | None) -> Claim | None:
+    """The other side's claim a discrepancy keeps: an unreported fact keeps only an explicit silence (the
+    aligned claim is then not about the fact)."""
+    return b if (label != "unreported" or (b is not None and b.kind == "silence")) else None
 
 
 def judge(classifier, p: ClaimPair, pr: dict, interval_guard: bool = True) -> tuple[str, float, str]:

@@ -11,6 +11,7 @@ gives the one-line reason the CLI prints before exiting non-zero.
 """
 from __future__ import annotations
 
+import contextlib
 import platform
 import sys
 import time
@@ -93,6 +94,23 @@ def nothing_scored_reason(summary: dict) -> str:
 
 
 ENGINES = ("stream", "memory")
+ENGINE_ALIASES = {"local": "memory"}  # the memory engine's name before the stream engine became the default
+
+
+def engine_name(name: str) -> str:
+    return ENGINE_ALIASES.get(name, name)
+
+
+@contextlib.contextmanager
+def _incident_store(incidents, pipeline):
+    """The incident store of ``--incidents`` (None without one), made for the pipeline's embedder."""
+    if incidents is None:
+        yield None
+        return
+    from .store import IncidentStore
+
+    with IncidentStore(incidents, embedder=getattr(pipeline.embedder, "model", None)) as store:
+        yield store
 
 
 def score_files(inputs, out: str | Path, model_uri: str | None = None, defaults: IngestDefaults | None = None,
@@ -108,7 +126,7 @@ def score_files(inputs, out: str | Path, model_uri: str | None = None, defaults:
     ``embedder_options``: batch_size, threads, backend, cache_dir (:func:`discrep.embed.configure_embedder`)."""
     from .errors import DiscrepError
 
-    engine = "memory" if engine == "local" else engine
+    engine = engine_name(engine)
     if engine not in ENGINES:
         raise DiscrepError(f"unknown engine {engine!r} (stream or memory; Spark is discrep.spark.score_files_spark)")
     if resume and engine != "stream":
@@ -136,12 +154,7 @@ def score_files(inputs, out: str | Path, model_uri: str | None = None, defaults:
         pipeline = _prepare_pipeline(pipeline, model_uri, tracking_uri, embedder_options, policy)
         extra["reconcile_policy"] = pipeline.reconcile_policy.name
         model = getattr(pipeline, "model_uri_", model_uri or "in-memory")
-        if incidents is None:
-            return StreamScorer(pipeline, inputs, out, defaults=defaults, config=config, model_uri=model,
-                                resume=resume, quiet=quiet, extra=extra).run()
-        from .store import IncidentStore
-
-        with IncidentStore(incidents, embedder=getattr(pipeline.embedder, "model", None)) as store:
+        with _incident_store(incidents, pipeline) as store:
             return StreamScorer(pipeline, inputs, out, defaults=defaults, config=config, model_uri=model,
                                 resume=resume, quiet=quiet, extra=extra, store=store).run()
     arts, rejects = read_articles(inputs, defaults)
@@ -152,14 +165,10 @@ def score_files(inputs, out: str | Path, model_uri: str | None = None, defaults:
     if arts:
         pipeline = _prepare_pipeline(pipeline, model_uri, tracking_uri, embedder_options, policy)
         extra["reconcile_policy"] = pipeline.reconcile_policy.name
-        if incidents is None:
-            result = pipeline.score(arts, rejects)
-        else:
-            from .store import IncidentStore
-
-            with IncidentStore(incidents, embedder=getattr(pipeline.embedder, "model", None)) as store:
-                result = pipeline.score(arts, rejects, store=store)
-                extra.update(incident_store=str(Path(incidents).resolve()), incidents_in_store=len(store))
+        with _incident_store(incidents, pipeline) as store:
+            result = pipeline.score(arts, rejects, store=store)
+            if store is not None:
+                extra.update(incident_store=str(store.path.resolve()), incidents_in_store=len(store))
         model_desc = getattr(pipeline, "model_uri_", model_uri or "in-memory")
         extra["embedder"] = embedder_stats(pipeline.embedder)
     else:

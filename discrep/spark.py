@@ -386,7 +386,7 @@ def _incident_fn(ctx: dict, policy, params: dict):
         from .features import fact_label
         from .independence import Provenance, SourceIndependence
         from .output import json_line
-        from .pipeline import dedupe, summarise
+        from .pipeline import dedupe, kept_counterpart, summarise
         from .reconcile import load_place_types, reconcile
         from .spool import claim_from_json
         from .stream import _d
@@ -412,8 +412,7 @@ def _incident_fn(ctx: dict, policy, params: dict):
             a = claim_from_json(r.claim_a)
             b = claim_from_json(r.claim_b) if isinstance(r.claim_b, str) else None
             label = r.label
-            # as DiscrepPipeline.compare_pairs: an unreported fact keeps only the other side's explicit silence
-            claim_b = b if (label != "unreported" or (b is not None and b.kind == "silence")) else None
+            claim_b = kept_counterpart(label, b)  # as DiscrepPipeline.compare_pairs
             proba = {"agree": r.p_agree, "contradict": r.p_contradict, "neutral": r.p_neutral,
                      "unreported": r.p_unreported}
             focus = a.quantities[int(r.focus)] if isinstance(r.focus, str) else None

@@ -411,9 +411,9 @@ class StreamScorer:
         fresh = st["items"] == 0 and not sizes
         app = {n: _Appender(self.work / n, None if fresh else sizes.get(n, 0))
                for n in (*SPOOLS, "rejects.part")}
-        files = [p for p in expand_items(self.inputs) if not isinstance(p, Reject)]
-        bar = self._bar(count_items(files) + sum(isinstance(p, Reject) for p in expand_items(self.inputs)), "rec",
-                        "extract+embed", initial=st["items"])
+        items = list(expand_items(self.inputs))
+        files = [p for p in items if not isinstance(p, Reject)]
+        bar = self._bar(count_items(files) + len(items) - len(files), "rec", "extract+embed", initial=st["items"])
         it = iter_articles(self.inputs, self.defaults)
         for _ in range(st["items"]):  # re-read what is done (keeps duplicate-id checks) without scoring it
             next(it)
@@ -432,24 +432,24 @@ class StreamScorer:
         the vectors). Running this in a helper thread beside the embedder gained nothing on 2 cores (the
         embedder already uses both), so it runs inline."""
         countries = Gazetteer.load(getattr(self.pipe.extractor, "places_path", None))
+        k = self._independence_model().shingle_size
         buf: list[Article | Reject] = []
         n_art = 0
         for item in it:
             buf.append(item)
             n_art += isinstance(item, Article)
             if n_art >= self.config.chunk_size:
-                yield self._prepare(buf, countries)
+                yield self._prepare(buf, countries, k)
                 buf, n_art = [], 0
         if buf:
-            yield self._prepare(buf, countries)
+            yield self._prepare(buf, countries, k)
 
-    def _prepare(self, items, countries) -> "_Prepared":
+    def _prepare(self, items, countries, k: int) -> "_Prepared":
         arts, claims, notes = extract_guarded(self.pipe.extractor, [a for a in items if isinstance(a, Article)])
         ctx = context_fill(claims, countries)
         lines = [(json.dumps({"c": claim_to_dict(c), "d": d.isoformat() if d else None, "p": sorted(p),
                               "s": sorted(sc)}, ensure_ascii=False) + "\n").encode("utf-8")
                  for c, d, p, sc in zip(claims, ctx.dates, ctx.places, ctx.scopes)]
-        k = self._independence_model().shingle_size
         return _Prepared(items, arts, [r for r in items if isinstance(r, Reject)] + notes, claims, lines,
                          [d.toordinal() if d else -1 for d in ctx.dates], [shingle_hashes(a.text, k) for a in arts])
 
