@@ -8,12 +8,22 @@ Library API::
     result = pipe.score(arts, rejects)
     compare("The governor said one person was killed.", article_text)
 """
-from .compare import Comparison, compare
-from .errors import (ChecksumError, DiscrepError, InputError, ModelLoadError, NoModelError, TrackingError,
-                     UntrustedModelError)
-from .ingest import read_articles
-from .pipeline import DiscrepPipeline, ScoreResult
-from .types import Article, Claim, ClaimPair, Discrepancy, Incident, Quantity, SourcePairScore
+from discrep import _legacy
+from discrep.api import Comparison, DiscrepPipeline, compare
+from discrep.errors import (
+                            ChecksumError,
+                            DiscrepError,
+                            InputError,
+                            ModelLoadError,
+                            NoModelError,
+                            TrackingError,
+                            UntrustedModelError,
+)
+from discrep.io.ingest import read_articles
+from discrep.records.core import Article, Claim, ClaimPair, Discrepancy, Incident, Quantity, SourcePairScore
+from discrep.records.result import ScoreResult
+
+_legacy.install()  # the flat module names of discrep 0.1 (models logged before the layout by role import them)
 
 __version__ = "0.1.0"
 __all__ = ["Article", "ChecksumError", "Claim", "ClaimPair", "Comparison", "DiscrepError", "DiscrepPipeline",

@@ -27,8 +27,8 @@ TARGET = 2000.0
 
 
 def corpus():
-    from discrep.ingest import read_articles
-    from discrep.types import Article
+    from discrep.io.ingest import read_articles
+    from discrep.records.core import Article
 
     arts, _ = read_articles([str(ROOT / "data" / "examples")])
     for p in sorted((ROOT / "data" / "gold").glob("claims_*.jsonl")):
@@ -49,7 +49,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
-    from discrep.extract import ClaimExtractor, split_sentences
+    from discrep.stages.extract import ClaimExtractor, split_sentences
 
     arts = corpus()
     n_sent = sum(len(split_sentences(a.text)) for a in arts)

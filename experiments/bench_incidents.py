@@ -39,7 +39,7 @@ NOISE = 0.35
 
 def base_vectors() -> tuple[dict[str, list[int]], np.ndarray]:
     """Gold sentences grouped by incident, and their embeddings (cached as .npy under work/)."""
-    from discrep.data import read_jsonl
+    from discrep.training.data import read_jsonl
 
     rows = [g for g in read_jsonl(ROOT / "data" / "gold" / "claims.jsonl") if not g.get("caption") and g.get("incident")]
     by_inc: dict[str, list[int]] = {}
@@ -53,7 +53,7 @@ def base_vectors() -> tuple[dict[str, list[int]], np.ndarray]:
     import torch
 
     torch.set_num_threads(2)
-    from discrep.embed import Embedder
+    from discrep.model.embedder import Embedder
 
     V = Embedder().encode([g["sentence"] for g in rows])
     cache.parent.mkdir(parents=True, exist_ok=True)
@@ -94,7 +94,7 @@ def generate(n: int, seed: int = 0):
 def one(n: int) -> dict:
     import resource
 
-    from discrep.cluster import bcubed, load_clusterer
+    from discrep.stages.cluster import bcubed, load_clusterer
 
     X, dates, places, y = generate(n)
     k = load_clusterer("agglomerative")

@@ -16,7 +16,7 @@ spooled in phase 1. Per corpus size and per implementation, one fresh process ru
     for both implementations.
 
 The embedding model does not enter this stage, so the runs use the model-free ``HashingEmbedder`` and a small
-classifier (as tests/test_scoring_stream.py): the stage's memory is then not hidden under the ~0.8 GB of
+classifier (as tests/unit/engines/test_stream.py): the stage's memory is then not hidden under the ~0.8 GB of
 the sentence-transformers model, and a 10,000-article run takes a minute instead of three.
 
     python experiments/bench_independence.py --sizes 1000,10000
@@ -48,12 +48,12 @@ def _rss_kb(field: str) -> int:
 
 
 def fast_pipeline():
-    from discrep.classify import PairClassifier
-    from discrep.embed import HashingEmbedder
-    from discrep.extract import ClaimExtractor
-    from discrep.features import PairFeaturizer
-    from discrep.pipeline import DiscrepPipeline
-    from discrep.types import ClaimPair
+    from discrep.api import DiscrepPipeline
+    from discrep.model.classifier import PairClassifier
+    from discrep.model.embedder import HashingEmbedder
+    from discrep.model.features import PairFeaturizer
+    from discrep.records.core import ClaimPair
+    from discrep.stages.extract import ClaimExtractor
 
     ex = ClaimExtractor(str(ROOT / "data" / "sources.yaml"), str(ROOT / "data" / "places.yaml"))
     base = [("The governor said three people were killed.", "Officials said at least five people were killed.", "contradict"),
@@ -69,11 +69,11 @@ def fast_pipeline():
 
 def old_independence(self, index):
     """The stage as it was: every article text and every claim of the run in memory, then SourceIndependence.fit."""
-    from discrep.independence import SourceIndependence
-    from discrep.reconcile import ReconcilePolicy
-    from discrep.spool import claim_from_dict
-    from discrep.stream import _d, _read_jsonl
-    from discrep.types import Article
+    from discrep.engines.stream import _d, _read_jsonl
+    from discrep.records.codec import claim_from_dict
+    from discrep.records.core import Article
+    from discrep.stages.independence import SourceIndependence
+    from discrep.stages.reconcile import ReconcilePolicy
 
     arts = [Article(**{**d, "published": _d(d.get("published"))}) for d in _read_jsonl(self.work / "articles.spool")]
     claims = []
@@ -88,7 +88,7 @@ def old_independence(self, index):
 
 def child(corpus: str, out: str, impl: str, traced: bool):
     """One stream run; ``traced``: stop after the stage, which runs under tracemalloc (the traced child)."""
-    from discrep.stream import StreamConfig, StreamScorer
+    from discrep.engines.stream import StreamConfig, StreamScorer
 
     new_independence = StreamScorer._independence
     stage = {}
@@ -140,7 +140,7 @@ def main():
     args = ap.parse_args()
     if args.child:
         return child(*args.child[:3], args.child[3] == "1")
-    from discrep.synth import write_corpus
+    from discrep.training.synth import write_corpus
 
     work = Path(args.work)
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; HashingEmbedder, chunk 200")

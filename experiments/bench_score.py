@@ -52,8 +52,8 @@ def run_score(corpus: Path, out: Path, args) -> dict:
 
 
 def unique_claim_texts(corpus: Path) -> list[str]:
-    from discrep.extract import ClaimExtractor
-    from discrep.ingest import read_articles
+    from discrep.io.ingest import read_articles
+    from discrep.stages.extract import ClaimExtractor
 
     arts, _ = read_articles([corpus])
     ex = ClaimExtractor()
@@ -63,7 +63,7 @@ def unique_claim_texts(corpus: Path) -> list[str]:
 
 def raw_throughput(texts: list[str], backend: str, batch_size: int, threads: int | None, repeat: int = 1) -> float:
     """Sentences/s of the model alone: no cache, no pipeline (best of ``repeat``)."""
-    from discrep.embed import Embedder
+    from discrep.model.embedder import Embedder
 
     e = Embedder(backend=backend, batch_size=batch_size, threads=threads)
     st = e.st
@@ -80,12 +80,12 @@ def gold_accuracy(backend: str, model: str | None) -> dict:
     """The trained classifier with this embedder backend on data/gold (pairs and a scoring run)."""
     from omegaconf import OmegaConf
 
-    from discrep.embed import Embedder
-    from discrep.extract import ClaimExtractor
-    from discrep.goldcheck import check_run
-    from discrep.pipeline import DiscrepPipeline
-    from discrep.scoring import score_files
-    from discrep.train import evaluate_gold
+    from discrep.api import DiscrepPipeline
+    from discrep.engines.files import score_files
+    from discrep.evaluation.goldcheck import check_run
+    from discrep.model.embedder import Embedder
+    from discrep.stages.extract import ClaimExtractor
+    from discrep.training.train import evaluate_gold
 
     emb = Embedder(backend=backend)
     pipe = DiscrepPipeline.from_model(model, embedder=emb)
@@ -116,7 +116,7 @@ def main():
     args = ap.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    from discrep.synth import write_corpus
+    from discrep.training.synth import write_corpus
 
     work = Path(args.work)
     sizes = [int(s) for s in args.sizes.split(",") if s]

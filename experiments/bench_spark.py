@@ -67,7 +67,7 @@ def main():
     args = ap.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    from discrep.synth import write_corpus
+    from discrep.training.synth import write_corpus
 
     work = Path(args.work)
     print(f"machine: {os.cpu_count()} cores; load average at start {os.getloadavg()[0]:.2f}; master {args.master}")

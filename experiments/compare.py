@@ -55,7 +55,7 @@ def main(argv=None):
     ap.add_argument("--tracking-uri", default=None)
     args = ap.parse_args(argv)
     os.environ.setdefault("DISCREP_HOME", str(Path.cwd() / "work"))
-    from discrep.tracking import champion_info, search_runs
+    from discrep.io.tracking import champion_info, search_runs
 
     flt = " and ".join(f"tags.{k} = '{v}'" for k, v in (t.split("=", 1) for t in args.tag))
     runs = search_runs(args.experiment, args.tracking_uri, filter_string=flt, max_results=max(args.n, 200))

@@ -38,9 +38,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from discrep.extract import ClaimExtractor  # noqa: E402
-from discrep.ingest import read_articles  # noqa: E402
-from discrep.types import Article, Claim  # noqa: E402
+from discrep.io.ingest import read_articles  # noqa: E402
+from discrep.records.core import Article, Claim  # noqa: E402
+from discrep.stages.extract import ClaimExtractor  # noqa: E402
 
 FIELDS = ("source", "canonical", "interval", "unit", "event", "date", "place", "silence", "polarity")
 TARGETS = {"source": 0.9, "interval": 0.9, "event": 0.9, "date": 0.85}

@@ -33,8 +33,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 import numpy as np  # noqa: E402
 from sklearn.metrics import adjusted_rand_score  # noqa: E402
 
-from discrep.cluster import (Gazetteer, bcubed, context_fill, load_clusterer,  # noqa: E402
-                             salient_names)
+from discrep.stages.cluster import Gazetteer, bcubed, context_fill, load_clusterer, salient_names
 
 THRESHOLDS_PLAIN = np.round(np.arange(0.10, 1.001, 0.025), 3)
 THRESHOLDS_OURS = np.round(np.arange(1.5, 3.501, 0.05), 3)
@@ -151,7 +150,7 @@ def embedder():
     import torch
 
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
-    from discrep.embed import Embedder
+    from discrep.model.embedder import Embedder
 
     return Embedder(cache_dir=str(Path(os.environ.get("DISCREP_HOME", ROOT / "work")) / "cache"))
 
@@ -186,9 +185,9 @@ def load_ecb(shared: Path):
 
 # ------------------------------------------------------------------------------------------------ sections
 def eval_gold(emb, grid: bool = False):
-    from discrep.data import _norm, read_jsonl
-    from discrep.extract import ClaimExtractor
-    from discrep.ingest import read_articles
+    from discrep.io.ingest import read_articles
+    from discrep.stages.extract import ClaimExtractor
+    from discrep.training.data import _norm, read_jsonl
 
     ex = ClaimExtractor(sources_path=str(ROOT / "data" / "sources.yaml"), places_path=str(ROOT / "data" / "places.yaml"))
     arts, _ = read_articles([ROOT / "data" / "examples"])

@@ -32,7 +32,7 @@ import numpy as np  # noqa: E402
 def compose_cfg(overrides=()):
     from hydra import compose, initialize_config_dir
 
-    from discrep.tracking import default_home
+    from discrep.io.tracking import default_home
 
     os.environ.setdefault("DISCREP_HOME", str(default_home()))
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
@@ -40,7 +40,7 @@ def compose_cfg(overrides=()):
 
 
 def gold_rows(pipe, cfg):
-    from discrep.train import evaluate_gold
+    from discrep.training.train import evaluate_gold
 
     m, gold, preds, p3 = evaluate_gold(pipe.classifier, pipe.extractor, cfg)
     if not m or "gold_conflicts_total" not in m:
@@ -58,9 +58,10 @@ def gold_rows(pipe, cfg):
 def fnc_rows(pipe, cfg, folds: int, top_k: int, limit: int | None):
     from sklearn.metrics import f1_score
 
-    from discrep.compare import StanceAggregator, compare, document_features, prepare_document
-    from discrep.data import fnc_pairs, story_folds
-    from discrep.types import LABELS
+    from discrep.api import compare
+    from discrep.model.stance import StanceAggregator, document_features, prepare_document
+    from discrep.records.core import LABELS
+    from discrep.training.data import fnc_pairs, story_folds
 
     path = Path(cfg.data.fnc.path)
     if not path.exists():
@@ -101,11 +102,12 @@ def fnc_rows(pipe, cfg, folds: int, top_k: int, limit: int | None):
 
 
 def sick_rows(pipe, cfg, embedder):
-    from discrep.classify import PairClassifier
-    from discrep.data import sick_pairs
-    from discrep.features import PairFeaturizer
-    from discrep.pipeline import three_way  # noqa: F401
     from sklearn.linear_model import LogisticRegression
+
+    from discrep.model.classifier import PairClassifier
+    from discrep.model.features import PairFeaturizer
+    from discrep.stages.verdict import three_way  # noqa: F401
+    from discrep.training.data import sick_pairs
 
     path = Path(cfg.data.sick.path)
     if not path.exists():
@@ -124,7 +126,7 @@ def sick_rows(pipe, cfg, embedder):
     t0 = time.perf_counter()
     clf.predict_proba(test.pairs[:1000])
     cls_ms = (time.perf_counter() - t0) / 1000 * 1000
-    from discrep.embed import Embedder
+    from discrep.model.embedder import Embedder
 
     fresh = Embedder(model=embedder.model)
     texts = [f"{p.a.text} ({i})" for i, p in enumerate(test.pairs[:256])]
@@ -145,7 +147,7 @@ def sick_rows(pipe, cfg, embedder):
 
 
 def train_rows():
-    from discrep.tracking import champion_info
+    from discrep.io.tracking import champion_info
 
     info = champion_info()
     if not info:
@@ -166,9 +168,9 @@ def main(argv=None):
     ap.add_argument("--fnc-limit", type=int, default=None, help="first N FNC pairs only (quick check)")
     args = ap.parse_args(argv)
     cfg = compose_cfg()
-    from discrep.data import set_hf_cache
-    from discrep.embed import Embedder
-    from discrep.pipeline import DiscrepPipeline
+    from discrep.api import DiscrepPipeline
+    from discrep.model.embedder import Embedder
+    from discrep.training.data import set_hf_cache
 
     set_hf_cache(Path(cfg.paths.work_dir) / "cache")
     embedder = Embedder(cache_dir=str(Path(cfg.paths.work_dir) / "cache"))

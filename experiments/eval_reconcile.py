@@ -29,14 +29,23 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from discrep.extract import split_sentences  # noqa: E402
-from discrep.independence import SourceIndependence  # noqa: E402
-from discrep.ingest import read_articles  # noqa: E402
-from discrep.reconcile import ReconcilePolicy, reconcile  # noqa: E402
-from discrep.reconcile_gold import (GoldIndex, duplicate_scores, figure_scores, gold_city_places,  # noqa: E402
-                                    gold_claims, gold_incidents, grade_scores, match_figures, match_incidents,
-                                    syndication_scores)
-from discrep.types import Article  # noqa: E402
+from discrep.evaluation.reconcile_gold import (
+    GoldIndex,
+    duplicate_scores,
+    figure_scores,
+    gold_city_places,
+    gold_claims,
+    gold_incidents,
+    grade_scores,
+    match_figures,
+    match_incidents,
+    syndication_scores,
+)
+from discrep.io.ingest import read_articles  # noqa: E402
+from discrep.records.core import Article  # noqa: E402
+from discrep.stages.extract import split_sentences  # noqa: E402
+from discrep.stages.independence import SourceIndependence  # noqa: E402
+from discrep.stages.reconcile import ReconcilePolicy, reconcile  # noqa: E402
 
 TARGETS = {"coverage": 1.0, "grade_accuracy": 0.9, "syndication": 0.95}
 
@@ -160,7 +169,7 @@ def main(argv=None) -> int:
     e2e = None
     if not args.gold_only:
         try:
-            from discrep.pipeline import DiscrepPipeline
+            from discrep.api import DiscrepPipeline
 
             pipe = DiscrepPipeline.from_model(args.model)
         except Exception as e:  # no trained model: say so, keep the gold-claims figures

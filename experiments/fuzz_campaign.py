@@ -1,6 +1,6 @@
 """A longer fuzz campaign over the readers, the claim extractor and whole scoring runs.
 
-The default test suite runs 1,000 seeded examples per target (tests/test_fuzz.py); this script runs
+The default test suite runs 1,000 seeded examples per target (tests/unit/io/test_fuzz.py); this script runs
 many more with fresh randomness, plus byte-level mutations of real inputs, and prints what it tried
 and what it found instead of stopping at the first failure:
 
@@ -87,8 +87,8 @@ def hypothesis_targets(n: int, seed: int, slow: float) -> list[Target]:
     from hypothesis import strategies as st
 
     from discrep.errors import DiscrepError
-    from discrep.extract import ClaimExtractor
-    from discrep.ingest import csv_records, html_records, json_records, jsonl_records, txt_records
+    from discrep.io.ingest import csv_records, html_records, json_records, jsonl_records, txt_records
+    from discrep.stages.extract import ClaimExtractor
     from tests import test_fuzz as F
 
     cfg = settings(max_examples=n, deadline=None, database=None, phases=[Phase.generate],
@@ -215,10 +215,10 @@ def seed_files() -> list[tuple[str, bytes]]:
 
 
 def mutation_target(n: int, seed: int, slow: float) -> Target:
-    from discrep.extract import ClaimExtractor
-    from discrep.guard import extract_guarded
-    from discrep.ingest import csv_records, html_records, jsonl_records, txt_records
-    from discrep.output import json_line
+    from discrep.io.ingest import csv_records, html_records, jsonl_records, txt_records
+    from discrep.io.output import json_line
+    from discrep.stages.extract import ClaimExtractor
+    from discrep.stages.guard import extract_guarded
     from tests import test_fuzz as F
 
     rng = random.Random(seed)
@@ -268,9 +268,9 @@ def mutation_target(n: int, seed: int, slow: float) -> Target:
 
 # ------------------------------------------------------------------------------------------- whole runs
 def score_target(n: int, seed: int) -> Target:
-    from discrep.ingest import IngestDefaults
-    from discrep.output import validate_dir
-    from discrep.scoring import score_files
+    from discrep.engines.files import score_files
+    from discrep.io.ingest import IngestDefaults
+    from discrep.io.output import validate_dir
     from tests.test_bad_input import quick_pipeline
 
     rng = random.Random(seed + 1)

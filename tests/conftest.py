@@ -25,14 +25,14 @@ def root() -> Path:
 
 @pytest.fixture(scope="session")
 def embedder():
-    from discrep.embed import Embedder
+    from discrep.model.embedder import Embedder
 
     return Embedder()
 
 
 @pytest.fixture(scope="session")
 def extractor():
-    from discrep.extract import ClaimExtractor
+    from discrep.stages.extract import ClaimExtractor
 
     return ClaimExtractor(sources_path=str(ROOT / "data" / "sources.yaml"),
                           places_path=str(ROOT / "data" / "places.yaml"))

@@ -1,0 +1,4 @@
+"""``python -m discrep.cli``: the ``discrep`` command."""
+from discrep.cli import main
+
+raise SystemExit(main())

