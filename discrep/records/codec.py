@@ -41,18 +41,7 @@ def claim_to_dict(c: Claim) -> dict[str, Any]:
 
 def claim_from_dict(d: dict[str, Any]) -> Claim:
     """Inverse of :func:`claim_to_dict`; unknown keys are ignored, so output records load too."""
-    kw = {k: v for k, v in d.items() if k in _CLAIM_FIELDS}
-    for k in _DATE_FIELDS:
-        if isinstance(kw.get(k), str):
-            kw[k] = date.fromisoformat(kw[k])
-    qs = []
-    for q in kw.get("quantities") or []:
-        q = {k: v for k, v in q.items() if k in _QTY_FIELDS}
-        if q.get("high") is None:
-            q["high"] = math.inf
-        qs.append(Quantity(**q))
-    kw["quantities"] = qs
-    return Claim(**kw)
+    return Claim.from_dict(d)
 
 
 def claim_to_json(c: Claim) -> str:

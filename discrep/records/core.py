@@ -1,14 +1,31 @@
-"""Typed records that flow between the stages: Article -> Claim -> Incident -> ClaimPair -> SourcePairScore.
+"""Typed records that flow between the stages: Article -> Claim -> Incident -> ClaimPair -> Discrepancy ->
+SourcePairScore, and Reject for what was not scored.
 
-They are plain dataclasses so that a notebook user can build them by hand and every
-stage can be tested without the others. ``to_dict`` gives the JSON shape of the output files.
+They are plain dataclasses so that a notebook user can build them by hand and every stage can be tested
+without the others. ``to_dict`` gives the JSON shape of the output files and ``from_dict`` reads it back
+(dates from ISO strings, unknown keys ignored), so no engine rebuilds a record by hand.
 """
 from __future__ import annotations
 
+import functools
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from typing import Any
+
+
+@functools.cache
+def _names(cls) -> frozenset[str]:
+    return frozenset(f.name for f in fields(cls))
+
+
+def _known(cls, d: dict[str, Any]) -> dict[str, Any]:
+    names = _names(cls)
+    return {k: v for k, v in d.items() if k in names}
+
+
+def _date(v) -> date | None:
+    return date.fromisoformat(v) if isinstance(v, str) and v else (v or None)
 
 LABELS = ("agree", "contradict", "neutral", "unreported")
 """Classifier classes. ``neutral``: related but neither confirms nor contradicts;
@@ -34,6 +51,13 @@ class Article:
         d["published"] = self.published.isoformat() if self.published else None
         return d
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Article":
+        kw = _known(cls, d)
+        kw.setdefault("title", "")
+        kw.setdefault("text", "")
+        return cls(**{**kw, "published": _date(kw.get("published"))})
+
 
 @dataclass
 class Quantity:
@@ -57,6 +81,11 @@ class Quantity:
             "text": self.text,
             "qualifier": self.qualifier,
         }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Quantity":
+        kw = _known(cls, d)
+        return cls(**{**kw, "high": math.inf if kw.get("high") is None else kw["high"]})
 
     def display(self) -> str:
         if self.qualifier in ("at_least", "more_than") or math.isinf(self.high):
@@ -121,6 +150,16 @@ class Claim:
             "topic": self.topic,
         }
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Claim":
+        """A claim from its output record or from the full spool record (discrep.records.codec), exactly."""
+        kw = _known(cls, d)
+        for k in ("published", "date"):
+            if isinstance(kw.get(k), str):
+                kw[k] = date.fromisoformat(kw[k])
+        kw["quantities"] = [Quantity.from_dict(q) for q in kw.get("quantities") or []]
+        return cls(**kw)
+
 
 @dataclass
 class Incident:
@@ -137,6 +176,11 @@ class Incident:
         d["date_from"] = self.date_from.isoformat() if self.date_from else None
         d["date_to"] = self.date_to.isoformat() if self.date_to else None
         return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Incident":
+        kw = _known(cls, d)
+        return cls(**{**kw, "date_from": _date(kw.get("date_from")), "date_to": _date(kw.get("date_to"))})
 
 
 @dataclass
@@ -184,6 +228,20 @@ class Discrepancy:
             "proba": {k: round(float(v), 4) for k, v in self.proba.items()},
         }
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], claims: dict[str, Claim] | None = None) -> "Discrepancy":
+        """A discrepancy from its output record; ``claims`` (by id) gives back the full claims its brief
+        ``claim_a``/``claim_b`` name (without it, claims hold only id, text and source)."""
+        def full(b):
+            if b is None:
+                return None
+            if claims is not None:
+                return claims.get(b["claim_id"])
+            return Claim(b["claim_id"], "", "", None, 0, b.get("text", ""), b.get("source", ""))
+
+        return cls(d["incident_id"], d["source_a"], d["source_b"], d["label"], d["score"], d["reason"],
+                   full(d.get("claim_a")), full(d.get("claim_b")), d.get("proba", {}), d.get("fact"))
+
 
 @dataclass
 class SourcePairScore:
@@ -198,6 +256,10 @@ class SourcePairScore:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "SourcePairScore":
+        return cls(**_known(cls, d))
 
 
 @dataclass
@@ -214,3 +276,7 @@ class Reject:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Reject":
+        return cls(**_known(cls, d))

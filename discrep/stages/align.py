@@ -31,7 +31,11 @@ def alignment_score(a: Claim, b: Claim, cos: float, focus: Quantity | None = Non
     return cos + 0.25 * bool(ev_a & ev_b) + 0.35 * shared_q
 
 
-def align_incident(claims: list[Claim], vectors: dict[str, np.ndarray], min_align: float = 0.35) -> list[ClaimPair]:
+MIN_ALIGN = 0.35
+"""Least alignment score for two claims of an incident to be compared; the one default (engines, API, config)."""
+
+
+def align_incident(claims: list[Claim], vectors: dict[str, np.ndarray], min_align: float = MIN_ALIGN) -> list[ClaimPair]:
     """All (fact of A, best counterpart of B) pairs for ordered source pairs A != B of one incident.
 
     A claim with several figures ("18 killed, including two children") gives one fact per figure,

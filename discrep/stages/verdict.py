@@ -1,7 +1,16 @@
-"""The verdict stage: a pair's label, score and reason from the classifier's probabilities, the interval rule, and one row per compared fact. Shared by every engine and by the MLflow model (discrep/io/pyfunc.py)."""
+"""The judge stage: a pair's label, score and reason from the classifier's probabilities and the interval
+rule, and one row per compared fact. The one verdict code: every engine (discrep.graph.judge) and the MLflow
+model (discrep.io.pyfunc, which the Spark engine calls as a UDF) use :func:`verdicts`."""
 from __future__ import annotations
 
+import re
+
+from discrep.model.features import NUMERIC_NAMES, claim_memo, fact_label, numeric_features, polarity_features
 from discrep.records.core import Claim, ClaimPair, Discrepancy
+
+INTERVAL_GUARD = True
+"""Apply the interval rule by default (qualified figures of one fact whose intervals overlap are not a
+contradiction); the one default of the engines, the API and the MLflow model."""
 
 
 def three_way(proba: dict[str, float]) -> tuple[str, float, dict[str, float]]:
@@ -18,7 +27,7 @@ def kept_counterpart(label: str, b: Claim | None) -> Claim | None:
     return b if (label != "unreported" or (b is not None and b.kind == "silence")) else None
 
 
-def judge(classifier, p: ClaimPair, pr: dict, interval_guard: bool = True) -> tuple[str, float, str]:
+def judge(classifier, p: ClaimPair, pr: dict, interval_guard: bool = INTERVAL_GUARD) -> tuple[str, float, str]:
     """(label, score, reason) of one pair from its probabilities; shared by compare_pairs and the MLflow
     model (so the Spark engine applies the interval rule too)."""
     label, score, p3 = three_way(pr)
@@ -35,8 +44,6 @@ def judge(classifier, p: ClaimPair, pr: dict, interval_guard: bool = True) -> tu
 def interval_compatible(p: ClaimPair) -> bool:
     """The compared figure of ``a`` and every same-fact figure of ``b`` overlap as intervals, in the same
     place and scope, and neither side negates the other (features.numeric/polarity say so)."""
-    from discrep.model.features import NUMERIC_NAMES, numeric_features, polarity_features
-
     if p.b is None or p.b.kind == "silence" or not p.a.quantities:
         return False
     num = dict(zip(NUMERIC_NAMES, numeric_features(p.a, p.b, p.focus)))
@@ -67,6 +74,22 @@ def dedupe(ds: list[Discrepancy]) -> list[Discrepancy]:
 
 
 def _key_text(t: str) -> str:
-    import re
-
     return re.sub(r"\W+", " ", t.lower()).strip()
+
+
+def verdicts(classifier, pairs, interval_guard: bool = INTERVAL_GUARD) -> list[tuple[str, float, str, dict[str, float]]]:
+    """(label, score, reason, probabilities) of each pair: the classifier's four-way probabilities, folded to the
+    report's three labels, with the interval rule. The one verdict code: the engines (discrep.graph.judge) and
+    the MLflow model (discrep.io.pyfunc, and through it the Spark engine) call it."""
+    if not pairs:
+        return []
+    with claim_memo():  # features and reasons derive the same per-claim values: once per claim
+        probas = classifier.proba_frame(pairs)
+        return [(*judge(classifier, p, pr, interval_guard), pr) for p, pr in zip(pairs, probas)]
+
+
+def discrepancy(p: ClaimPair, label: str, score: float, reason: str, proba: dict[str, float]) -> Discrepancy:
+    """The output row of one judged pair."""
+    return Discrepancy(incident_id=p.incident_id or "", source_a=p.source_a, source_b=p.source_b, label=label,
+                       score=score, reason=reason, claim_a=p.a, claim_b=kept_counterpart(label, p.b), proba=proba,
+                       fact=fact_label(p.focus))

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from discrep.api import DiscrepPipeline
-from discrep.engines.stream import StreamConfig, StreamScorer, plan_blocks, plan_units
+from discrep.engines.stream import StreamConfig, StreamScorer
 from discrep.io.ingest import read_articles
 from discrep.io.output import validate_dir
 from discrep.model.classifier import PairClassifier
@@ -15,6 +15,7 @@ from discrep.model.embedder import HashingEmbedder
 from discrep.model.features import PairFeaturizer
 from discrep.records.codec import claim_from_dict, claim_from_json, claim_to_json
 from discrep.records.core import ClaimPair
+from discrep.stages.blocks import plan_blocks, plan_units
 from discrep.training.synth import synth_articles, write_corpus
 from tests.conftest import ROOT
 
@@ -134,7 +135,7 @@ def test_interrupted_run_resumes_without_loss_or_duplicates(fast_pipe, tmp_path,
     out = tmp_path / "out"
     cfg = StreamConfig(chunk_size=4, unit_claims=50)
     # extraction goes through guard.extract_guarded, one extractor call per article: stop after 4 chunks of 4
-    target = {"extract": (fast_pipe.extractor, "extract", 16), "classify": (fast_pipe, "compare_pairs", 1),
+    target = {"extract": (fast_pipe.extractor, "extract", 16), "classify": (fast_pipe.classifier, "proba_frame", 1),
               "independence": (SpooledIndependence, "_candidates", 5)}[where]  # parts 0-4 done, then the stop
     restore = _interrupt_after(*target)
     try:
@@ -181,7 +182,7 @@ def test_resume_refuses_to_replace_a_finished_run_it_cannot_match(fast_pipe, tmp
 def test_resume_refuses_changed_inputs(fast_pipe, tmp_path):
     corpus = write_corpus(tmp_path / "corpus.jsonl", 14)
     out = tmp_path / "out"
-    restore = _interrupt_after(fast_pipe, "compare_pairs", 0)
+    restore = _interrupt_after(fast_pipe.classifier, "proba_frame", 0)
     try:
         with pytest.raises(KeyboardInterrupt):
             StreamScorer(fast_pipe, [corpus], out, quiet=True).run()
@@ -266,7 +267,7 @@ def test_stream_with_incident_store_equals_memory_engine_and_resumes(fast_pipe, 
     with IncidentStore(tmp_path / "ref.sqlite") as st:
         assert sorted(st.incidents(), key=lambda i: i["incident_id"]) == mem_store
 
-    restore = _interrupt_after(fast_pipe, "compare_pairs", 1)  # the second block is in the store, unscored
+    restore = _interrupt_after(fast_pipe.classifier, "proba_frame", 1)  # the second block is in the store, unscored
     try:
         with pytest.raises(KeyboardInterrupt):
             _store_run(fast_pipe, corpus, tmp_path / "out", tmp_path / "out.sqlite", **cfg)
