@@ -1,6 +1,6 @@
 """Memory and time of source independence in the stream engine: in-memory fit vs spooled (bounded) fit.
 
-The stage (reprint detection + claim provenance, discrep/independence.py) runs at the start of the stream
+The stage (reprint detection + claim provenance, discrep/stages/independence.py) runs at the start of the stream
 engine's phase 2. Before this change it read every article text and every claim of the run back into memory
 and ran ``SourceIndependence.fit``; now ``SpooledIndependence.fit_spool`` works from the shingle hashes
 spooled in phase 1. Per corpus size and per implementation, one fresh process runs a whole

@@ -268,10 +268,11 @@ def mutation_target(n: int, seed: int, slow: float) -> Target:
 
 # ------------------------------------------------------------------------------------------- whole runs
 def score_target(n: int, seed: int) -> Target:
+    from tests.test_bad_input import quick_pipeline
+
     from discrep.engines.files import score_files
     from discrep.io.ingest import IngestDefaults
     from discrep.io.output import validate_dir
-    from tests.test_bad_input import quick_pipeline
 
     rng = random.Random(seed + 1)
     seeds = seed_files()

@@ -1,6 +1,6 @@
 """Score a Spark DataFrame of articles with the registered MLflow model (``discrep score --engine spark``).
 
-The same stages as the stream engine (discrep/stream.py), spread over executors:
+The same stages as the stream engine (discrep/engines/stream.py), spread over executors:
 
 1. **extract + embed** (``mapInPandas``): each partition validates its articles with discrep's ingest rules,
    extracts claims with the extractor settings *shipped inside the MLflow model* (its sources/places
@@ -343,7 +343,7 @@ def independence_frames(spark, articles, claims, params: dict | None = None, ctx
 
     ``articles``: DataFrame with ``ord`` (input order), ``payload`` (JSON: id, outlet, published) and
     ``text``; ``claims``: ``ord``, ``sent`` (claim index in its article) and ``payload`` (JSON ``{"c": claim}``,
-    discrep/spool.py). ``params``: SourceIndependence parameters (a policy's ``independence``); ``ctx``:
+    discrep/records/codec.py). ``params``: SourceIndependence parameters (a policy's ``independence``); ``ctx``:
     where executors find the model's sources.yaml. Returns (syndications, DataFrame ord, sent, prov, orig):
     ``prov`` the claim's Provenance as JSON, ``orig`` the text of the original sentence it copies."""
     from pyspark import StorageLevel
@@ -396,7 +396,8 @@ def _incident_fn(ctx: dict, policy, params: dict):
         from discrep.io.output import json_line
         from discrep.records.codec import claim_from_json
         from discrep.records.core import Claim, ClaimPair, Incident
-        from discrep.stages.independence import Provenance, SourceIndependence
+        from discrep.records.findings import Provenance
+        from discrep.stages.independence import SourceIndependence
         from discrep.stages.verdict import discrepancy
 
         parts = _worker_parts(ctx, policy)
@@ -563,73 +564,56 @@ def write_result(res: SparkResult, out, extra_rejects=(), inputs=(), report_inci
     in the stream engine's order, with its run.json accounting (warnings are not rejects). Spark is lazy: most
     of the work runs here, so ``started`` (a ``time.perf_counter()`` value) gives run.json's ``seconds``
     up to the end of writing; ``seconds`` is taken as is."""
-    from collections import Counter
+    import shutil
 
-    from discrep.engines.stream import _read_jsonl, report_slice
-    from discrep.fs import atomic_write
-    from discrep.io.output import json_line, prepare_out_dir, write_json
-    from discrep.io.report import render
-    from discrep.io.writer import package_versions
+    from discrep.io.output import json_line
+    from discrep.io.writer import Accounting, RunWriter
 
-    out = prepare_out_dir(out)
-    errs, warns = Counter(), Counter()
-    with atomic_write(out / "rejects.jsonl") as fh:
-        def note(line):
-            d = json.loads(line)
-            (warns if d.get("severity") == "warning" else errs)[d.get("code") or "other"] += 1
-            fh.write(line + "\n")
+    writer = RunWriter(out)
+    out = writer.out
+    acc = Accounting()
 
-        for r in extra_rejects:
-            note(json_line(r.to_dict()))
+    def rejects():
+        for line in [json_line(r.to_dict()) for r in extra_rejects]:
+            acc.note(json.loads(line))
+            yield line
         for row in res.rejects.orderBy("ord").toLocalIterator():
-            note(row["json"])
+            acc.note(json.loads(row["json"]))
+            yield row["json"]
+
+    writer.table("rejects", rejects())
     work = out / ".discrep-spark"
     work.mkdir(exist_ok=True)
-    n_art = 0
     with open(work / "articles.spool", "w", encoding="utf-8") as fh:
         for row in res.articles.orderBy("ord").toLocalIterator():
             fh.write(row["json"] + "\n")
-            n_art += 1
+            acc.scored += 1
     n: dict[str, int] = {}
     labels: dict[str, int] = {}
-    for name in ("claims", "incidents", "discrepancies", "source_pairs", "figures", "grades", "provenance"):
-        k = 0
-        with atomic_write(out / f"{name}.jsonl") as fh:
-            for row in getattr(res, name).orderBy("ord", "sent", "seq").toLocalIterator():
-                fh.write(row["json"] + "\n")
-                k += 1
-                if name == "discrepancies":
-                    lab = json.loads(row["json"])["label"]
-                    labels[lab] = labels.get(lab, 0) + 1
-        n[name] = k
-    with atomic_write(out / "syndication.jsonl") as fh:
-        for d in res.syndication:
-            fh.write(json_line(d) + "\n")
-    n_err, n_warn = sum(errs.values()), sum(warns.values())
-    counts = {"articles": n_art, "claims": n["claims"], "incidents": n["incidents"],
-              "discrepancies": n["discrepancies"], "source_pairs": n["source_pairs"], "rejects": n_err,
-              "warnings": n_warn, "figures": n["figures"], "syndicated": len(res.syndication),
-              **{f"label_{k}": v for k, v in sorted(labels.items())}}
-    files = {x: out / f"{x}.jsonl" for x in ("discrepancies", "incidents", "claims", "rejects")}
-    with atomic_write(out / "report.html") as fh:
-        sl = report_slice({**files, "articles": work / "articles.spool"}, report_incidents, counts)
-        keep = {i.incident_id for i in sl.incidents}
-        figs = [r for r in _read_jsonl(out / "figures.jsonl") if r.get("incident_id") in keep]
-        fh.write(render(sl, res.model_uri, figures=figs))
-    import shutil
 
+    def rows(name):
+        for row in getattr(res, name).orderBy("ord", "sent", "seq").toLocalIterator():
+            if name == "discrepancies":
+                lab = json.loads(row["json"])["label"]
+                labels[f"label_{lab}"] = labels.get(f"label_{lab}", 0) + 1
+            yield row["json"]
+
+    for name in ("claims", "incidents", "discrepancies", "source_pairs", "figures", "grades", "provenance"):
+        n[name] = writer.table(name, rows(name))
+    writer.table("syndication", res.syndication)
+    counts = {"articles": acc.scored, "claims": n["claims"], "incidents": n["incidents"],
+              "discrepancies": n["discrepancies"], "source_pairs": n["source_pairs"], "rejects": acc.rejected,
+              "warnings": acc.warnings, "figures": n["figures"], "syndicated": len(res.syndication), **labels}
+    files = {x: out / f"{x}.jsonl" for x in ("discrepancies", "incidents", "claims", "rejects", "figures")}
+    writer.report_from_files({**files, "articles": work / "articles.spool"}, res.model_uri, report_incidents, counts)
     shutil.rmtree(work, ignore_errors=True)
-    summary = {"model_uri": res.model_uri, "counts": counts, "versions": package_versions(),
-               "read": n_art + n_err, "scored": n_art, "rejected": n_err, "warnings": n_warn,
-               "rejected_by_code": dict(errs.most_common()), "warnings_by_code": dict(warns.most_common()),
-               "inputs": [str(i) for i in inputs], "engine": "spark", "reconcile_policy": res.policy}
+    extra = {"inputs": [str(i) for i in inputs], "engine": "spark", "reconcile_policy": res.policy}
     if started is not None:
         seconds = time.perf_counter() - started
     if seconds is not None:
-        summary["seconds"] = round(seconds, 2)
-    summary["approximate_splits"] = res.approximate_splits
-    write_json(out / "run.json", summary)
-    return summary
+        extra["seconds"] = round(seconds, 2)
+    extra["approximate_splits"] = res.approximate_splits
+    return writer.finish(res.model_uri, counts, acc, extra)
 
 
 def score_files_spark(inputs, out, model_uri: str | None = None, defaults=None, tracking_uri: str | None = None,

@@ -44,9 +44,10 @@ from discrep.errors import InputError
 from discrep.fs import atomic_write
 from discrep.graph import Parts, as_parts
 from discrep.io.ingest import IngestDefaults, expand_items, iter_articles
+from discrep.io.writer import Accounting, RunWriter, embedder_stats
 from discrep.records.codec import claim_from_dict, claim_to_dict
-from discrep.records.core import Article, Claim, Discrepancy, Incident, Reject
-from discrep.records.result import ScoreResult
+from discrep.records.core import Article, Claim, Incident, Reject
+from discrep.records.result import ScoreResult, ordered_counts
 from discrep.stages.blocks import MAX_BLOCK_CLAIMS, plan_units
 from discrep.stages.cluster import ClaimContext
 from discrep.stages.independence import ShingleSpool, SpooledIndependence, _exclusive_cumsum, shingle_hashes
@@ -142,14 +143,6 @@ def count_items(files: list[Path]) -> int | None:
     return n
 
 
-
-class _ReportResult(ScoreResult):
-    """A bounded slice of a large run for the report, with the run's true totals."""
-
-    totals: dict | None = None
-
-    def counts(self) -> dict[str, int]:
-        return dict(self.totals) if self.totals is not None else super().counts()
 
 
 _PENDING_SIGNAL: list[int] = []  # a stop request, kept until a checkpoint has honoured it
@@ -405,15 +398,13 @@ class StreamScorer:
         app["rejects.part"].write(_jsonl(prep.rejects))
         for a in app.values():
             a.sync()
-        by = {"rejected_by_code": dict(st.get("rejected_by_code", {})),
-              "warnings_by_code": dict(st.get("warnings_by_code", {}))}
-        for r in prep.rejects:  # the same accounting as scoring.reject_summary: warnings are not rejects
-            d = by["warnings_by_code" if r.severity == "warning" else "rejected_by_code"]
-            d[r.code or "other"] = d.get(r.code or "other", 0) + 1
-        n_warn = sum(r.severity == "warning" for r in prep.rejects)
-        self._save_state(items=st["items"] + len(prep.items), articles=st["articles"] + len(prep.arts),
-                         rejects=st["rejects"] + len(prep.rejects) - n_warn, warnings=st.get("warnings", 0) + n_warn,
-                         claims=st["claims"] + len(claims), sizes={n: a.size() for n, a in app.items()}, **by)
+        acc = Accounting.from_state(st)  # the accounting of every engine: warnings are not rejects
+        acc.scored += len(prep.arts)
+        for r in prep.rejects:
+            acc.note(r)
+        self._save_state(items=st["items"] + len(prep.items), rejects=acc.rejected, warnings=acc.warnings,
+                         claims=st["claims"] + len(claims), sizes={n: a.size() for n, a in app.items()},
+                         **acc.to_state())
 
     # ------------------------------------------------------------ phase 2
     def _classify_phase(self):
@@ -536,97 +527,25 @@ class StreamScorer:
             if p.exists() and name.replace(".jsonl", ".part") in st["sizes"]:
                 with open(p, "ab") as fh:
                     fh.truncate(st["sizes"][name.replace(".jsonl", ".part")])
-        counts = {"articles": st["articles"], "claims": st["claims"], "incidents": 0, "discrepancies": 0,
-                  "source_pairs": 0, "rejects": st["rejects"], "figures": 0, "syndicated": 0, **st["counts"],
+        counts = {"articles": st["articles"], "claims": st["claims"], "rejects": st["rejects"], **st["counts"],
                   "warnings": st.get("warnings", 0)}
-        counts = {k: counts[k] for k in ("articles", "claims", "incidents", "discrepancies", "source_pairs", "rejects",
-                                         "warnings", "figures", "syndicated")
-                  } | {k: v for k, v in sorted(counts.items()) if k.startswith("label_")}
-        from discrep.io.report import render
-        from discrep.io.writer import embedder_stats, package_versions
-
-        with atomic_write(self.out / "report.html") as fh:
-            sl = self._report_slice(counts)
-            keep = {i.incident_id for i in sl.incidents}
-            figs = [r for r in _read_jsonl(self._part("figures.jsonl")) if r.get("incident_id") in keep]
-            fh.write(render(sl, self.model_uri, figures=figs))
-        emb = self.parts.embedder
-        summary = {"model_uri": self.model_uri, "counts": counts, "versions": package_versions(),
-                   "read": st["articles"] + st["rejects"], "scored": st["articles"], "rejected": st["rejects"],
-                   "warnings": st.get("warnings", 0),
-                   "rejected_by_code": dict(sorted(st.get("rejected_by_code", {}).items(), key=lambda kv: -kv[1])),
-                   "warnings_by_code": dict(sorted(st.get("warnings_by_code", {}).items(), key=lambda kv: -kv[1])),
-                   "inputs": self.inputs, "seconds": round(self._seconds0 + time.perf_counter() - self._t0, 2),
-                   "engine": "stream", "fingerprint": st["fingerprint"], "resumed": st.get("resumed", 0),
-                   "chunk_size": self.config.chunk_size, "blocks": st.get("blocks", 0),
-                   "approximate_splits": st.get("approximate_splits", 0),
-                   "embedder": embedder_stats(emb),
-                   **self.extra}
+        writer = RunWriter(self.out, prepare=False)  # the folder was prepared when the run began
+        files = {n: self._part(f"{n}.jsonl") for n in ("discrepancies", "incidents", "claims", "rejects", "figures")}
+        writer.report_from_files({**files, "articles": self.work / "articles.spool"}, self.model_uri,
+                                 self.config.report_incidents, ordered_counts(counts))
+        extra = {"inputs": self.inputs, "seconds": round(self._seconds0 + time.perf_counter() - self._t0, 2),
+                 "engine": "stream", "fingerprint": st["fingerprint"], "resumed": st.get("resumed", 0),
+                 "chunk_size": self.config.chunk_size, "blocks": st.get("blocks", 0),
+                 "approximate_splits": st.get("approximate_splits", 0), "embedder": embedder_stats(self.parts.embedder),
+                 **self.extra}
         if self.store is not None:
-            summary.update(incident_store=str(self.store.path.resolve()), incidents_in_store=len(self.store))
+            extra.update(incident_store=str(self.store.path.resolve()), incidents_in_store=len(self.store))
         for name in OUTPUT_PARTS:
             p = self.work / name.replace(".jsonl", ".part")
             if p.exists():
                 os.replace(p, self.out / name)
             elif not (self.out / name).exists():
                 (self.out / name).write_text("")
-        with atomic_write(self.out / "run.json") as fh:
-            json.dump(summary, fh, indent=2, ensure_ascii=False, default=str)
+        summary = writer.finish(self.model_uri, counts, Accounting.from_state(st), extra)
         shutil.rmtree(self.work, ignore_errors=True)
         return summary
-
-    def _report_slice(self, totals: dict) -> _ReportResult:
-        files = {n: self._part(f"{n}.jsonl") for n in ("discrepancies", "incidents", "claims", "rejects")}
-        return report_slice({**files, "articles": self.work / "articles.spool"}, self.config.report_incidents, totals)
-
-
-def report_slice(files: dict[str, Path], K: int, totals: dict) -> _ReportResult:
-    """The ``K`` most disputed incidents of a run (and what the report shows of them), read back from its
-    JSONL files in a few passes: memory grows with K and the number of incidents, not with claims."""
-    from discrep.io.report import dispute_score
-
-    score: dict[str, list[int]] = {}
-    for rec in _read_jsonl(files["discrepancies"]):
-        s = score.setdefault(rec["incident_id"], [0, 0, 0])
-        s[{"contradict": 0, "unreported": 1}.get(rec["label"], 2)] += 1
-    keep = set(sorted(score, key=lambda i: (-dispute_score(*score[i]), i))[:K])
-    incidents, quiet = [], 0
-    for rec in _read_jsonl(files["incidents"]):
-        iid = rec["incident_id"]
-        if iid in keep or (iid not in score and quiet < K):
-            quiet += iid not in score
-            incidents.append(Incident.from_dict(rec))
-    keep |= {i.incident_id for i in incidents}
-    claims = {}
-    for rec in _read_jsonl(files["claims"]):
-        if rec.get("incident_id") in keep:
-            claims[rec["claim_id"]] = claim_from_dict(rec)
-    ds = []
-    for rec in _read_jsonl(files["discrepancies"]):
-        if rec["incident_id"] in keep:
-            ds.append(Discrepancy.from_dict(rec, claims))
-    need = {c.article_id for c in claims.values()}
-    arts = [Article(r["id"], r["outlet"], _d(r.get("published")), r.get("title") or "", "", url=r.get("url"))
-            for r in _read_jsonl(files["articles"]) if r["id"] in need]  # what the report shows of them
-    rejects = []
-    for rec in _read_jsonl(files["rejects"]):
-        if len(rejects) >= 1000:
-            break
-        rejects.append(Reject.from_dict(rec))
-    res = _ReportResult(articles=arts, claims=list(claims.values()), incidents=incidents, discrepancies=ds,
-                        source_pairs=[], rejects=rejects)
-    res.totals = totals
-    return res
-
-
-def _d(s):
-    return date.fromisoformat(s) if s else None
-
-
-def _read_jsonl(path: Path):
-    if not path.exists():
-        return
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                yield json.loads(line)

@@ -16,8 +16,8 @@ from datetime import date
 from pathlib import Path
 
 from discrep.records.core import Article, Claim, Incident, Quantity
+from discrep.records.findings import Figure, IncidentGrade
 from discrep.stages.independence import SourceIndependence
-from discrep.stages.reconcile import Figure, IncidentGrade
 from discrep.text.numbers import find_numbers
 from discrep.text.sources import SourceRegistry
 

@@ -2,7 +2,7 @@
 
 Input columns: ``text_a``, ``text_b`` (required), ``source_a``, ``source_b``, ``published_a``,
 ``published_b`` (optional strings); ``claim_a``, ``claim_b`` (optional: claims as JSON, see
-discrep/spool.py — when given, they are scored as they are instead of re-extracted from the texts). Output: ``label`` (agree/contradict/unreported), ``score``,
+discrep/records/codec.py — when given, they are scored as they are instead of re-extracted from the texts). Output: ``label`` (agree/contradict/unreported), ``score``,
 ``p_agree``, ``p_contradict``, ``p_neutral``, ``p_unreported``, ``reason``.
 Used by ``mlflow.pyfunc.load_model`` and ``mlflow.pyfunc.spark_udf``.
 """

@@ -20,13 +20,13 @@ import os
 import re
 import shutil
 from collections import OrderedDict, defaultdict
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
 from discrep.records.core import Article, Claim
+from discrep.records.findings import Provenance, Syndication
 from discrep.text.sources import SourceRegistry, slugify
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -130,48 +130,6 @@ def _components(nodes: list, pairs) -> list[list]:
         groups[find(x)].append(x)
     return list(groups.values())
 
-
-@dataclass
-class Syndication:
-    """``article_id`` is a copy of ``original_id`` (the earliest / credited / shortest of its group)."""
-
-    article_id: str
-    original_id: str
-    outlet: str
-    original_outlet: str
-    similarity: float  # shingle containment with the original
-    credited: bool = False  # the copy names the original's outlet (e.g. "Reporting by Kyiv Wire Service")
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["similarity"] = round(float(self.similarity), 4)
-        return d
-
-
-@dataclass
-class Provenance:
-    """Where one claim's evidence comes from: ``origin`` is the independent source it counts as."""
-
-    claim_id: str
-    article_id: str
-    outlet: str
-    source: str
-    origin: str
-    origin_name: str
-    origin_type: str = "media"  # the origin's source type (government, military, media…)
-    origin_party: str | None = None
-    chain: list[str] = field(default_factory=list)  # display names: outlet → original outlet → speaker
-    copy_of: str | None = None  # claim id of the same sentence in the original article
-    relayed: bool = False  # the outlet reports someone else's statement
-
-    @property
-    def chain_text(self) -> str:
-        return " → ".join(self.chain)
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["chain_text"] = self.chain_text
-        return d
 
 
 class SourceIndependence:

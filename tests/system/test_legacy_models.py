@@ -1,6 +1,6 @@
 """Models logged before the package was laid out by role still load and score.
 
-Such a model carries its own copy of the pyfunc code (discrep/mlflow_model.py of discrep 0.1, kept in
+Such a model carries its own copy of the pyfunc code (discrep/io/pyfunc.py of discrep 0.1, kept in
 tests/fixtures/legacy/), which imports the flat module names ``discrep.classify``, ``discrep.embed``,
 ``discrep.extract``, ``discrep.ingest``, ``discrep.pipeline``, ``discrep.types`` and ``discrep.spool``: they are
 deprecated aliases of the new modules (discrep/_legacy.py)."""
@@ -81,7 +81,9 @@ configure(None)
 rows = pd.DataFrame([
     {{"text_a": "The governor said one person was killed.", "text_b": "Local channels said two people died."}},
     {{"text_a": "The ministry said 17 rockets were shot down.", "text_b": "Air defences downed 17 rockets."}},
-    {{"text_a": "The mayor said 20 people were injured.", "text_b": None}}])
+    {{"text_a": "The mayor said 20 people were injured.", "text_b": ""}}])  # "": nothing on the other side
+rows["source_a"], rows["source_b"] = "governor", "local-channels"  # the new model's signature wants all four
+rows["published_a"] = rows["published_b"] = "2024-01-02"
 with warnings.catch_warnings(record=True) as w:
     warnings.simplefilter("always")
     old = mlflow.pyfunc.load_model({legacy["uri"]!r}).predict(rows)
