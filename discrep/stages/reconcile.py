@@ -25,9 +25,10 @@ import yaml
 
 from discrep.errors import DiscrepError
 from discrep.records.core import Article, Claim, Discrepancy, Incident
-from discrep.resources import CONF_DIR, DATA_DIR
+from discrep.resources import CONF_DIR
 from discrep.stages.independence import SourceIndependence, Syndication
 from discrep.text.numbers import VAGUE
+from discrep.text.places import Gazetteer
 
 FIGURE_EVENTS = ("killed", "injured", "shot_down", "launched", "damaged")
 GRADES = ("contested", "confirmed", "unreported-by-party", "single-source", "uncorroborated")
@@ -325,13 +326,11 @@ def quantity_interval(q, policy: ReconcilePolicy) -> tuple[float, float, float]:
 
 
 def load_place_types(path: str | Path | None = None) -> dict[str, str]:
-    """Gazetteer name -> type (city, town, country, region…) from data/places.yaml."""
-    path = Path(path) if path else DATA_DIR / "places.yaml"
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError:
-        return {}
-    return {k: (v.get("type") if isinstance(v, dict) else None) or "" for k, v in (raw.get("places") or {}).items()}
+    """Gazetteer name -> type (city, town, country, region…; "" when the file gives none).
+
+    Kept for the engines, which call it by name: ``Gazetteer.load(path).types`` (or the extractor's
+    ``gazetteer.types``) is the same mapping."""
+    return dict(Gazetteer.load(path).types)
 
 
 def claim_scope(claim: Claim, incident: Incident | None, place_types: dict[str, str],
@@ -486,7 +485,7 @@ def reconcile(claims: list[Claim], incidents: list[Incident], discrepancies: lis
               place_types: dict[str, str] | None = None) -> tuple[list[Figure], list[IncidentGrade]]:
     """Figures per (incident, event, unit, place) and a grade per incident."""
     policy = policy or ReconcilePolicy()
-    place_types = load_place_types() if place_types is None else place_types
+    place_types = Gazetteer.load().types if place_types is None else place_types
     g = policy.grades
     inc_by_id = {i.incident_id: i for i in incidents}
     by_inc: dict[str, list[Claim]] = defaultdict(list)
@@ -601,5 +600,5 @@ def reconcile_run(articles: list[Article], claims: list[Claim], incidents: list[
     """Independence, figures and grades of one scoring run."""
     policy = policy or ReconcilePolicy()
     indep = SourceIndependence(registry=registry, **policy.independence).fit(articles, claims)
-    figures, grades = reconcile(claims, incidents, discrepancies, indep, policy, load_place_types(places_path))
+    figures, grades = reconcile(claims, incidents, discrepancies, indep, policy, Gazetteer.load(places_path).types)
     return Reconciliation(figures, grades, indep.syndications_, indep)
