@@ -364,7 +364,7 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
             elif self.embedding_mode == "cosine":
                 parts = [cos]
             blocks.append(np.hstack(parts))
-        fns = [("numeric", lambda p: numeric_features(p.a, p.b, getattr(p, "focus", None))),
+        fns = [("numeric", lambda p: numeric_features(p.a, p.b, p.focus)),
                ("events", lambda p: event_features(p.a, p.b)), ("polarity", lambda p: polarity_features(p.a, p.b)),
                ("lexical", lambda p: lexical_features(p.a, p.b)), ("meta", lambda p: meta_features(p.a, p.b))]
         for name, fn in fns:

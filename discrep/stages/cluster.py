@@ -277,7 +277,7 @@ class IncidentClusterer(ClusterMixin, BaseEstimator):
         """Labels for another ``distance_threshold`` without refitting (one agglomerative block only):
         a threshold sweep costs one linkage."""
         check_is_fitted(self, "labels_")
-        if getattr(self, "_tree", None) is None:
+        if self._tree is None:
             if len(self.labels_) <= 1:
                 return self.labels_.copy()
             raise ValueError("labels_at needs a single-block agglomerative fit")

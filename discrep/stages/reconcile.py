@@ -26,6 +26,7 @@ import yaml
 from discrep.errors import DiscrepError
 from discrep.records.core import Article, Claim, Discrepancy, Incident
 from discrep.resources import CONF_DIR
+from discrep.stages.base import Independence
 from discrep.stages.independence import SourceIndependence, Syndication
 from discrep.text.numbers import VAGUE
 from discrep.text.places import Gazetteer
@@ -481,7 +482,7 @@ def grade_figure(fig: Figure, contradictions: list[dict], silent: dict[str, list
 
 
 def reconcile(claims: list[Claim], incidents: list[Incident], discrepancies: list[Discrepancy],
-              independence: SourceIndependence, policy: ReconcilePolicy | None = None,
+              independence: Independence, policy: ReconcilePolicy | None = None,
               place_types: dict[str, str] | None = None) -> tuple[list[Figure], list[IncidentGrade]]:
     """Figures per (incident, event, unit, place) and a grade per incident."""
     policy = policy or ReconcilePolicy()
@@ -494,7 +495,7 @@ def reconcile(claims: list[Claim], incidents: list[Incident], discrepancies: lis
     ds_by_inc: dict[str, list[Discrepancy]] = defaultdict(list)
     for d in discrepancies:
         ds_by_inc[d.incident_id].append(d)
-    registry = getattr(independence, "registry_", None)
+    registry = independence.registry_
 
     figures: list[Figure] = []
     grades: list[IncidentGrade] = []
@@ -558,7 +559,7 @@ def _key_order(item):
 
 
 def grade_incident(inc: Incident, claims: list[Claim], figs: list[Figure], other_contra: list[dict],
-                   agreements: list[dict], independence: SourceIndependence, registry,
+                   agreements: list[dict], independence: Independence, registry,
                    policy: ReconcilePolicy) -> IncidentGrade:
     g = policy.grades
     statements = [c for c in claims if c.kind == "statement" and c.polarity != "negated"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from discrep.records.core import Claim, ClaimPair, Discrepancy
+from discrep.stages.base import PairJudge
 
 
 def three_way(proba: dict[str, float]) -> tuple[str, float, dict[str, float]]:
@@ -18,7 +19,7 @@ def kept_counterpart(label: str, b: Claim | None) -> Claim | None:
     return b if (label != "unreported" or (b is not None and b.kind == "silence")) else None
 
 
-def judge(classifier, p: ClaimPair, pr: dict, interval_guard: bool = True) -> tuple[str, float, str]:
+def judge(classifier: PairJudge, p: ClaimPair, pr: dict, interval_guard: bool = True) -> tuple[str, float, str]:
     """(label, score, reason) of one pair from its probabilities; shared by compare_pairs and the MLflow
     model (so the Spark engine applies the interval rule too)."""
     label, score, p3 = three_way(pr)

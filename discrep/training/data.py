@@ -40,6 +40,7 @@ class PairSet:
     labels: list[str] = field(default_factory=list)
     groups: list[str] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)  # how each pair was made (for synthetic data)
+    missing: list[dict] = field(default_factory=list)  # gold records whose sentences were not extracted
 
     def extend(self, other: "PairSet"):
         self.pairs += other.pairs
@@ -390,12 +391,11 @@ def gold_pairs(gold_dir: str | Path, claims: list[Claim]) -> PairSet:
                 return c
         return None
 
-    out.missing = []  # type: ignore[attr-defined]
     for rec in read_jsonl(path):
         a = find(rec["a"])
         b = find(rec.get("b"))
         if a is None or (rec.get("b") and b is None):
-            out.missing.append(rec)  # type: ignore[attr-defined]
+            out.missing.append(rec)
             continue
         label = rec["label"]
         out.pairs.append(ClaimPair(a, b, rec["source_a"], rec["source_b"], incident_id=rec.get("incident"), label=label,
