@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -32,12 +31,13 @@ from discrep.records.core import Article, Claim, ClaimPair, Discrepancy, Inciden
 from discrep.records.result import ScoreResult
 from discrep.stages.align import MIN_ALIGN, align_incident
 from discrep.stages.blocks import plan_blocks as _plan_blocks
-from discrep.stages.cluster import ClaimContext, Gazetteer, build_incidents, context_fill
+from discrep.stages.cluster import ClaimContext, build_incidents, context_fill
 from discrep.stages.guard import extract_guarded
 from discrep.stages.independence import SourceIndependence
-from discrep.stages.reconcile import ReconcilePolicy, load_place_types, reconcile
+from discrep.stages.reconcile import ReconcilePolicy, reconcile
 from discrep.stages.summarise import summarise
 from discrep.stages.verdict import INTERVAL_GUARD, dedupe, discrepancy, verdicts
+from discrep.text.places import Gazetteer
 
 STAGES = ("prepare", "embed", "plan_blocks", "cluster_block", "incidents", "align", "judge", "finish")
 """The stage order, once. Each name is a function of this module."""
@@ -67,14 +67,11 @@ class Parts:
     def registry(self):
         return getattr(self.extractor, "registry", None)
 
-    @cached_property
+    @property
     def gazetteer(self) -> Gazetteer:
-        """Place types of the extractor's places file (countries never place an incident)."""
+        """The extractor's gazetteer (discrep.text.places: loaded once per file): place types for context and
+        reconciliation (countries never place an incident)."""
         return Gazetteer.load(self.places_path)
-
-    @cached_property
-    def place_types(self) -> dict[str, str]:
-        return load_place_types(self.places_path)
 
     @property
     def reconcile_policy(self) -> ReconcilePolicy:
@@ -186,7 +183,7 @@ def finish(parts: Parts, claims: Sequence[Claim], incidents_: Sequence[Incident]
     """One row per compared fact, reconciled figures and grades per incident, source pairs counting each
     piece of evidence once, and every claim's provenance, given the run's fitted source independence."""
     ds = dedupe(list(judged))
-    figures, grades = reconcile(list(claims), list(incidents_), ds, independence, parts.policy, parts.place_types)
+    figures, grades = reconcile(list(claims), list(incidents_), ds, independence, parts.policy, parts.gazetteer.types)
     return ScoreResult(claims=list(claims), incidents=list(incidents_), discrepancies=ds,
                        source_pairs=summarise(ds, independence), figures=figures, grades=grades,
                        provenance=[independence.provenance(c) for c in claims])

@@ -19,6 +19,7 @@ from discrep.records.core import Article, Claim, Incident, Quantity
 from discrep.records.findings import Figure, IncidentGrade
 from discrep.stages.independence import SourceIndependence
 from discrep.text.numbers import find_numbers
+from discrep.text.places import Gazetteer
 from discrep.text.sources import SourceRegistry
 
 
@@ -113,9 +114,7 @@ class GoldIndex:
 
 def gold_city_places(gold_dir: str | Path, place_types: dict[str, str] | None = None,
                      scope_types=("city", "town")) -> dict[str, set[str]]:
-    from discrep.stages.reconcile import load_place_types
-
-    place_types = load_place_types() if place_types is None else place_types
+    place_types = Gazetteer.load().types if place_types is None else place_types
     return {r["incident"]: {p for p in r.get("places") or [] if place_types.get(p) in scope_types}
             for r in read_jsonl(Path(gold_dir) / "incidents.jsonl")}
 

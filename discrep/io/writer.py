@@ -16,6 +16,7 @@ from discrep.io.report import render
 from discrep.records.codec import claim_from_dict
 from discrep.records.core import Article, Discrepancy, Incident, Reject
 from discrep.records.result import ScoreResult, ordered_counts
+from discrep.stages.base import Embedder
 
 
 def package_versions() -> dict[str, str]:
@@ -28,9 +29,9 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def embedder_stats(emb) -> dict:
+def embedder_stats(emb: Embedder) -> dict:
     """What the embedder did in a run (run.json ``embedder``): texts embedded by the model vs served by the cache."""
-    return {"model": getattr(emb, "model", type(emb).__name__), "backend": getattr(emb, "backend", None),
+    return {"model": emb.model, "backend": emb.backend,
             "encoded": getattr(emb, "n_encoded_", None), "cached": getattr(emb, "n_cached_", None),
             "encode_seconds": round(getattr(emb, "encode_seconds_", 0.0), 3)}
 

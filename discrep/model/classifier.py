@@ -105,7 +105,7 @@ class PairClassifier(ClassifierMixin, BaseEstimator):
         if len(X) == 0:
             return np.zeros((0, len(self.classes_)))
         F = self.featurizer_.transform(X)
-        with _threads(getattr(self, "threads", 1)):
+        with _threads(self.threads):
             return self.model_.predict_proba(F)
 
     def predict(self, X) -> np.ndarray:
@@ -124,7 +124,7 @@ class PairClassifier(ClassifierMixin, BaseEstimator):
         return out
 
     def explain(self, pair: ClaimPair, label: str) -> str:
-        return reason(pair.a, pair.b, label, getattr(pair, "focus", None))
+        return reason(pair.a, pair.b, label, pair.focus)
 
     # ------------------------------------------------------------ persistence
     def save(self, path: str | Path) -> Path:
@@ -145,7 +145,7 @@ class PairClassifier(ClassifierMixin, BaseEstimator):
         fz = self.featurizer_
         meta = {"format": 1, "classes": [str(c) for c in self.classes_], "n_features": int(self.n_features_in_),
                 "featurizer": {"groups": list(fz.groups), "embedding_mode": fz.embedding_mode},
-                "embedder": getattr(fz.embedder, "model", None), "aggregator": agg is not None}
+                "embedder": fz.embedder.model if fz.embedder is not None else None, "aggregator": agg is not None}
         with atomic_write(path / META_FILE) as fh:
             fh.write(json.dumps(meta, indent=2))
         return path

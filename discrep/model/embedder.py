@@ -112,6 +112,7 @@ class Embedder:
         self._lock = threading.Lock()
         self.n_encoded_ = 0
         self.n_cached_ = 0
+        self.encode_seconds_ = 0.0
 
     def __getstate__(self):
         d = self.__dict__.copy()
@@ -134,7 +135,7 @@ class Embedder:
             from sentence_transformers import SentenceTransformer
 
             path = resolve_model_path(self.model)
-            if is_default_model(self.model) and _verify_enabled(getattr(self, "verify_checksum", True)):
+            if is_default_model(self.model) and _verify_enabled(self.verify_checksum):
                 verify_default_model(path)
             if self.backend in ONNX_BACKENDS:
                 self._st = onnx_encoder(path, self.backend, self.cache_dir, self.threads)
@@ -192,7 +193,7 @@ class Embedder:
                              normalize_embeddings=True, show_progress_bar=self.show_progress)
             vecs = np.asarray(vecs, dtype=np.float32)
             self.n_encoded_ += len(ks)
-            self.encode_seconds_ = getattr(self, "encode_seconds_", 0.0) + time.perf_counter() - t0
+            self.encode_seconds_ += time.perf_counter() - t0
             for k, v in zip(ks, vecs):
                 out[k] = v
             if db is not None:
@@ -221,6 +222,8 @@ class Embedder:
 class HashingEmbedder:
     """A model-free embedder (hashed word n-grams) for tests and quick dry runs; not for real scoring."""
 
+    backend = None  # no model runtime: run-time backend options do not apply (see configure_embedder)
+
     def __init__(self, dim: int = 256, model: str = "hashing"):
         self.dim = dim
         self.model = model
@@ -242,13 +245,17 @@ require transformers < 4.58 or another torch build than this project's.)"""
 
 def configure_embedder(embedder, batch_size: int | None = None, threads: int | None = None,
                        backend: str | None = None, cache_dir: str | None = None, memory_cache: int | None = None):
-    """Apply run-time options (CLI flags) to an embedder before its first use; None leaves a value as is."""
+    """Apply run-time options (CLI flags) to an embedder before its first use; None leaves a value as is.
+
+    An option applies to an embedder that stores it (a constructor argument); others, such as a model-free
+    embedder's class-level ``backend = None``, are left alone."""
     opts = {"batch_size": batch_size, "threads": threads, "backend": backend, "cache_dir": cache_dir,
             "memory_cache": memory_cache}
+    stored = vars(embedder) if hasattr(embedder, "__dict__") else {}
     for k, v in opts.items():
-        if v is None or not hasattr(embedder, k):
+        if v is None or k not in stored:
             continue
-        if k == "backend" and v != embedder.backend and getattr(embedder, "_st", None) is not None:
+        if k == "backend" and v != embedder.backend and isinstance(embedder, Embedder) and embedder._st is not None:
             embedder._st = None  # loaded with another backend: reload lazily
         setattr(embedder, k, v)
     return embedder

@@ -12,7 +12,6 @@ judge that figure only (one verdict per compared fact, as the gold labels and th
 from __future__ import annotations
 
 import contextlib
-import functools
 import math
 import re
 import threading
@@ -23,9 +22,9 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from discrep.records.core import Claim, ClaimPair, Quantity
-from discrep.resources import DATA_DIR
 from discrep.stages.extract import NEG_RE, UNIT_FAMILY
 from discrep.text.numbers import gap, overlap
+from discrep.text.places import Gazetteer
 
 GROUPS = ("embedding", "numeric", "events", "polarity", "lexical", "meta")
 EVENTS = ("killed", "injured", "shot_down", "launched", "damaged")
@@ -100,20 +99,14 @@ def _memo(name: str, c, fn):
     return hit[1]
 
 
-@functools.lru_cache(maxsize=4)
-def _countries(path: str | None = None) -> frozenset[str]:
-    import yaml
-
-    try:
-        raw = yaml.safe_load(open(path or DATA_DIR / "places.yaml", encoding="utf-8")) or {}
-    except OSError:
-        return frozenset({"Ukraine", "Russia", "Belarus", "Poland"})
-    return frozenset(k for k, v in (raw.get("places") or {}).items() if isinstance(v, dict) and v.get("type") == "country")
-
-
 def local_places(c: Claim) -> set[str]:
     """Places below country level: where the figure was counted."""
-    return _memo("places", c, lambda c: {p for p in c.places if p not in _countries()})
+    return _memo("places", c, _local_places)
+
+
+def _local_places(c: Claim) -> set[str]:
+    countries = Gazetteer.load().countries
+    return {p for p in c.places if p not in countries}
 
 
 def scope(c: Claim) -> str | None:
@@ -366,7 +359,7 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
             elif self.embedding_mode == "cosine":
                 parts = [cos]
             blocks.append(np.hstack(parts))
-        fns = [("numeric", lambda p: numeric_features(p.a, p.b, getattr(p, "focus", None))),
+        fns = [("numeric", lambda p: numeric_features(p.a, p.b, p.focus)),
                ("events", lambda p: event_features(p.a, p.b)), ("polarity", lambda p: polarity_features(p.a, p.b)),
                ("lexical", lambda p: lexical_features(p.a, p.b)), ("meta", lambda p: meta_features(p.a, p.b))]
         for name, fn in fns:

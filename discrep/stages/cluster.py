@@ -30,14 +30,11 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from discrep.records.core import Claim, Incident
 from discrep.resources import CONF_DIR
+from discrep.text.places import Gazetteer
 
 CANNOT = 1e6
 """Distance of a cannot-link pair: finite (scipy needs that) but so large that any average over a
 cluster holding such a pair stays above every threshold."""
-
-SPECIFIC_PLACE_TYPES = frozenset({"city", "town", "village"})
-"""Place types precise enough for a cannot-link ("Kyiv" vs "Kharkiv"); districts and regions are not."""
-
 
 # ---------------------------------------------------------------------------------------------- features
 @dataclass
@@ -280,7 +277,7 @@ class IncidentClusterer(ClusterMixin, BaseEstimator):
         """Labels for another ``distance_threshold`` without refitting (one agglomerative block only):
         a threshold sweep costs one linkage."""
         check_is_fitted(self, "labels_")
-        if getattr(self, "_tree", None) is None:
+        if self._tree is None:
             if len(self.labels_) <= 1:
                 return self.labels_.copy()
             raise ValueError("labels_at needs a single-block agglomerative fit")
@@ -463,35 +460,6 @@ def _groups(labels: np.ndarray, L: int) -> list[np.ndarray]:
 
 # ---------------------------------------------------------------------------------------------- claims
 @dataclass
-class Gazetteer:
-    """Place types from ``places.yaml``: countries never count as an incident's place; districts and
-    regions add to the article's context instead of replacing it."""
-
-    types: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def load(cls, path: str | Path | None = None) -> "Gazetteer":
-        import yaml
-
-        from discrep.resources import DATA_DIR
-
-        path = Path(path) if path else DATA_DIR / "places.yaml"
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except OSError:
-            return cls()
-        return cls({k: (v.get("type") if isinstance(v, dict) else None) or "city"
-                    for k, v in (raw.get("places") or {}).items()})
-
-    @property
-    def countries(self) -> set[str]:
-        return {k for k, t in self.types.items() if t == "country"}
-
-    def specific(self, name: str) -> bool:
-        return self.types.get(name, "city") in SPECIFIC_PLACE_TYPES
-
-
-@dataclass
 class ClaimContext:
     """Per-claim inputs for the clusterer after :func:`context_fill`."""
 
@@ -511,11 +479,11 @@ def context_fill(claims: list[Claim], gazetteer: Gazetteer | set[str] | None = N
     A claim far (> ``window`` sentences) from the previous one falls back on the lede's context.
     """
     if gazetteer is None:
-        gaz = Gazetteer()
+        gaz = Gazetteer([])
     elif isinstance(gazetteer, Gazetteer):
         gaz = gazetteer
     else:
-        gaz = Gazetteer({c: "country" for c in gazetteer})
+        gaz = Gazetteer.from_types({c: "country" for c in gazetteer})
     countries = gaz.countries
     dates: list[date | None] = []
     places: list[set[str]] = []

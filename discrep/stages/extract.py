@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 from discrep.records.core import Article, Claim, Quantity
 from discrep.text.dates import DateMention, find_dates, resolve
@@ -251,12 +250,6 @@ _SPEECH_NOUN = re.compile(r"\b(?:statement|post|address|briefing|message|intervi
 _SPEECH_NOUN_AFTER = re.compile(r"^\s+(?:statement|post|address|briefing|message|interview|update|video)\b", re.I)
 
 
-def load_places(path: str | Path | None = None) -> tuple[re.Pattern | None, dict[str, str]]:
-    """(regex of every place name, alias -> canonical name): kept for callers that need the names only."""
-    g = Gazetteer.from_yaml(path)
-    return g.name_re, dict(g.alias)
-
-
 def _mask_quotes(text: str) -> str:
     """The text with quoted passages blanked (same length): a verb inside a quote is not the attribution."""
     return re.sub(r"“[^”]*”|\"[^\"]*\"", lambda m: " " * len(m.group(0)), text)
@@ -322,7 +315,7 @@ class ClaimExtractor:
         self.min_words = min_words
         self.keep_background = keep_background
         self.registry = SourceRegistry.from_yaml(sources_path)
-        self.gazetteer = Gazetteer.from_yaml(places_path)
+        self.gazetteer = Gazetteer.load(places_path)
 
     # ------------------------------------------------------------ public API
     def extract(self, article: Article) -> list[Claim]:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 
 from discrep.records.core import Article, Claim, Reject
+from discrep.stages.base import Extractor
 from discrep.text.numbers import MAX_COUNT, QUANTITY_RE, words_to_number
 
 _COUNT_WORDS = None
@@ -86,7 +87,7 @@ def valid_quantity(q) -> bool:
     return q.value is None or (isinstance(q.value, (int, float)) and math.isfinite(q.value))
 
 
-def extract_guarded(extractor, articles: Iterable[Article]) -> tuple[list[Article], list[Claim], list[Reject]]:
+def extract_guarded(extractor: Extractor, articles: Iterable[Article]) -> tuple[list[Article], list[Claim], list[Reject]]:
     """Claims of every article the extractor can handle; the others become rejects, not a crash.
 
     Returns (articles scored, their claims, rejects and warnings).

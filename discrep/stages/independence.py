@@ -315,7 +315,7 @@ class SourceIndependence:
         seen = {sid}
         while True:
             s = self.registry_.get(sid)
-            parent = getattr(s, "part_of", None) if s is not None else None
+            parent = s.part_of if s is not None else None
             if not parent or parent in seen:
                 return sid
             seen.add(parent)

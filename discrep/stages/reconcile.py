@@ -26,9 +26,11 @@ import yaml
 from discrep.errors import DiscrepError
 from discrep.records.core import Article, Claim, Discrepancy, Incident
 from discrep.records.findings import Estimate, Figure, IncidentGrade, Syndication, _fmt
-from discrep.resources import CONF_DIR, DATA_DIR
+from discrep.resources import CONF_DIR
+from discrep.stages.base import Independence
 from discrep.stages.independence import SourceIndependence
 from discrep.text.numbers import VAGUE
+from discrep.text.places import Gazetteer
 
 FIGURE_EVENTS = ("killed", "injured", "shot_down", "launched", "damaged")
 GRADES = ("contested", "confirmed", "unreported-by-party", "single-source", "uncorroborated")
@@ -232,16 +234,6 @@ def quantity_interval(q, policy: ReconcilePolicy) -> tuple[float, float, float]:
     return lo, hi, point
 
 
-def load_place_types(path: str | Path | None = None) -> dict[str, str]:
-    """Gazetteer name -> type (city, town, country, region…) from data/places.yaml."""
-    path = Path(path) if path else DATA_DIR / "places.yaml"
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError:
-        return {}
-    return {k: (v.get("type") if isinstance(v, dict) else None) or "" for k, v in (raw.get("places") or {}).items()}
-
-
 def claim_scope(claim: Claim, incident: Incident | None, place_types: dict[str, str],
                 scope_types=("city", "town")) -> str | None:
     """The place a claim's figure counts: None for the whole incident, a city when the incident spans
@@ -390,11 +382,11 @@ def grade_figure(fig: Figure, contradictions: list[dict], silent: dict[str, list
 
 
 def reconcile(claims: list[Claim], incidents: list[Incident], discrepancies: list[Discrepancy],
-              independence: SourceIndependence, policy: ReconcilePolicy | None = None,
+              independence: Independence, policy: ReconcilePolicy | None = None,
               place_types: dict[str, str] | None = None) -> tuple[list[Figure], list[IncidentGrade]]:
     """Figures per (incident, event, unit, place) and a grade per incident."""
     policy = policy or ReconcilePolicy()
-    place_types = load_place_types() if place_types is None else place_types
+    place_types = Gazetteer.load().types if place_types is None else place_types
     g = policy.grades
     inc_by_id = {i.incident_id: i for i in incidents}
     by_inc: dict[str, list[Claim]] = defaultdict(list)
@@ -403,7 +395,7 @@ def reconcile(claims: list[Claim], incidents: list[Incident], discrepancies: lis
     ds_by_inc: dict[str, list[Discrepancy]] = defaultdict(list)
     for d in discrepancies:
         ds_by_inc[d.incident_id].append(d)
-    registry = getattr(independence, "registry_", None)
+    registry = independence.registry_
 
     figures: list[Figure] = []
     grades: list[IncidentGrade] = []
@@ -467,7 +459,7 @@ def _key_order(item):
 
 
 def grade_incident(inc: Incident, claims: list[Claim], figs: list[Figure], other_contra: list[dict],
-                   agreements: list[dict], independence: SourceIndependence, registry,
+                   agreements: list[dict], independence: Independence, registry,
                    policy: ReconcilePolicy) -> IncidentGrade:
     g = policy.grades
     statements = [c for c in claims if c.kind == "statement" and c.polarity != "negated"]
@@ -509,5 +501,5 @@ def reconcile_run(articles: list[Article], claims: list[Claim], incidents: list[
     """Independence, figures and grades of one scoring run."""
     policy = policy or ReconcilePolicy()
     indep = SourceIndependence(registry=registry, **policy.independence).fit(articles, claims)
-    figures, grades = reconcile(claims, incidents, discrepancies, indep, policy, load_place_types(places_path))
+    figures, grades = reconcile(claims, incidents, discrepancies, indep, policy, Gazetteer.load(places_path).types)
     return Reconciliation(figures, grades, indep.syndications_, indep)

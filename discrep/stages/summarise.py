@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from discrep.records.core import Discrepancy, SourcePairScore
+from discrep.stages.base import Independence
 from discrep.stages.independence import statement_key
 
 
-def summarise(ds: list[Discrepancy], independence=None) -> list[SourcePairScore]:
+def summarise(ds: list[Discrepancy], independence: Independence | None = None) -> list[SourcePairScore]:
     """Counts per pair of independent sources, each piece of evidence once (discrep.independence): a figure
     relayed by several outlets or a reprinted sentence counts once, a reprint is filed under its original
     outlet, and a reprint agreeing with its original is no agreement."""

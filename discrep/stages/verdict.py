@@ -7,6 +7,7 @@ import re
 
 from discrep.model.features import NUMERIC_NAMES, claim_memo, fact_label, numeric_features, polarity_features
 from discrep.records.core import Claim, ClaimPair, Discrepancy
+from discrep.stages.base import PairJudge
 
 INTERVAL_GUARD = True
 """Apply the interval rule by default (qualified figures of one fact whose intervals overlap are not a
@@ -27,7 +28,7 @@ def kept_counterpart(label: str, b: Claim | None) -> Claim | None:
     return b if (label != "unreported" or (b is not None and b.kind == "silence")) else None
 
 
-def judge(classifier, p: ClaimPair, pr: dict, interval_guard: bool = INTERVAL_GUARD) -> tuple[str, float, str]:
+def judge(classifier: PairJudge, p: ClaimPair, pr: dict, interval_guard: bool = INTERVAL_GUARD) -> tuple[str, float, str]:
     """(label, score, reason) of one pair from its probabilities; shared by compare_pairs and the MLflow
     model (so the Spark engine applies the interval rule too)."""
     label, score, p3 = three_way(pr)

@@ -1,12 +1,16 @@
-"""The gazetteer (``data/places.yaml``): place names in text, normalised, with their country.
+"""The gazetteer (``data/places.yaml``): place names in text, normalised, with their country and type.
 
 Data, not code: a user adds a town with its aliases and country and the extractor finds it.
 "Belgorod region" is Belgorod (a region is normalised to its main city), a city district is its
 city ("Pecherskyi district" -> Kyiv), and "Ukrainian cities" / "Polish airspace" name the country.
+The clusterer (countries, specific places) and reconciliation (place types) read the same object:
+:meth:`Gazetteer.load` is the one reader of the file, and reads each version of it once.
 """
 from __future__ import annotations
 
+import os
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,14 +19,20 @@ from discrep.text.sources import read_yaml
 from discrep.text.textmatch import PhraseIndex, tokens
 
 DEFAULT_PLACES = DATA_DIR / "places.yaml"
+_LOADED: dict[str, tuple[tuple[int, int], "Gazetteer"]] = {}  # resolved path -> ((mtime_ns, size), gazetteer)
+_RESOLVED: dict[str, str] = {}  # absolute path -> resolved path (realpath costs ~10 stat calls)
+_LOCK = threading.Lock()
+_MAX_LOADED = 32
 PLACE_NOUNS = (r"cities|city|towns?|villages?|territory|soil|airspace|regions?|border\s+regions?|infrastructure|"
                r"energy\s+facilities|plants|facilities|capital|ports?")
+SPECIFIC_PLACE_TYPES = frozenset({"city", "town", "village"})
+"""Place types precise enough for a cannot-link ("Kyiv" vs "Kharkiv"); districts and regions are not."""
 
 
 @dataclass
 class Place:
     name: str
-    type: str = "city"
+    type: str = ""  # as the file gives it; "" when it gives none (a city to the clusterer, no scope to reconcile)
     country: str | None = None
     within: str | None = None
     capital: bool = False
@@ -39,17 +49,22 @@ class PlaceHit:
 
 
 class Gazetteer:
+    """Places by canonical name, with what each stage asks of them: the extractor's aliases, demonyms and
+    capitals, the clusterer's ``countries`` and :meth:`specific`, reconciliation's ``types``.
+
+    Build it with :meth:`load` (the file, cached) or :meth:`from_types` (a name -> type mapping); the
+    object is shared between the stages that load the same file, so treat it as read-only.
+    """
+
     def __init__(self, places: list[Place]):
         self.places = {p.name: p for p in places}
+        self.types: dict[str, str] = {p.name: p.type for p in places}  # as the file gives them ("" for none)
+        self.countries = frozenset(n for n, t in self.types.items() if t == "country")
         self.alias: dict[str, str] = {}
         for p in places:
             self.alias[p.name.lower()] = p.name
             for a in p.aliases:
                 self.alias[str(a).lower()] = p.name
-        keys = sorted(self.alias, key=len, reverse=True)
-        # kept for callers that want a regex of the names (discrep.data); the extractor uses the index
-        self.name_re = re.compile(r"(?<![\w])(?:" + "|".join(re.escape(k).replace(r"\ ", r"\s+") for k in keys) +
-                                  r")(?:\s+(?:region|oblast|province))?(?![\w])", re.I) if keys else None
         phrases: dict[str, str] = {}
         for k, name in self.alias.items():
             phrases[k] = name
@@ -62,20 +77,52 @@ class Gazetteer:
         self.capitals = {p.country: p.name for p in places if p.capital and p.country}
 
     @classmethod
-    def from_yaml(cls, path: str | Path | None = None) -> "Gazetteer":
-        path = Path(path) if path else DEFAULT_PLACES
-        if not path.exists():
+    def load(cls, path: str | Path | None = None) -> "Gazetteer":
+        """The gazetteer of ``path`` (None: the packaged ``data/places.yaml``); a missing file is an empty one.
+
+        Read once per version of the file (resolved path, mtime and size): every stage that asks gets the
+        same object, and an edited file is read again. A hit costs one ``stat`` (features ask per claim)."""
+        where = os.path.abspath(path or DEFAULT_PLACES)
+        try:
+            st = os.stat(where)
+        except FileNotFoundError:
             return cls([])
+        key = _RESOLVED.get(where) or _RESOLVED.setdefault(where, os.path.realpath(where))
+        stamp = (st.st_mtime_ns, st.st_size)
+        hit = _LOADED.get(key)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+        gaz = cls._read(Path(where))
+        with _LOCK:
+            _LOADED.pop(key, None)
+            _LOADED[key] = (stamp, gaz)
+            while len(_LOADED) > _MAX_LOADED:
+                _LOADED.pop(next(iter(_LOADED)))
+        return gaz
+
+    @classmethod
+    def _read(cls, path: Path) -> "Gazetteer":
         raw = read_yaml(path)
         out = []
         for name, spec in (raw.get("places") or {}).items():
             if isinstance(spec, dict):
                 kw = {k: v for k, v in spec.items() if k in Place.__dataclass_fields__ and k != "name"}
                 kw["aliases"] = [str(a) for a in (kw.get("aliases") or [])]
+                kw["type"] = kw.get("type") or ""
                 out.append(Place(str(name), **kw))
             else:  # older shape: name -> list of aliases
                 out.append(Place(str(name), aliases=[str(a) for a in (spec or [])]))
         return cls(out)
+
+    @classmethod
+    def from_types(cls, types: dict[str, str]) -> "Gazetteer":
+        """A gazetteer of names and types only (no aliases): what the clusterer needs, for tests and callers
+        that know their places' types."""
+        return cls([Place(str(n), type=t or "") for n, t in types.items()])
+
+    def specific(self, name: str) -> bool:
+        """Precise enough for a cannot-link; a name the gazetteer does not type counts as a city."""
+        return (self.types.get(name) or "city") in SPECIFIC_PLACE_TYPES
 
     def find(self, text: str, toks=None) -> list[PlaceHit]:
         toks = tokens(text) if toks is None else toks

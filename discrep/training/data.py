@@ -21,7 +21,7 @@ import numpy as np
 from discrep.io.ingest import parse_date
 from discrep.model.features import SCOPE_NATIONAL, local_places, quantities, unit_class
 from discrep.records.core import Claim, ClaimPair
-from discrep.stages.extract import UNIT_FAMILY, ClaimExtractor, load_places
+from discrep.stages.extract import UNIT_FAMILY, ClaimExtractor
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,7 @@ class PairSet:
     labels: list[str] = field(default_factory=list)
     groups: list[str] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)  # how each pair was made (for synthetic data)
+    missing: list[dict] = field(default_factory=list)  # gold records whose sentences were not extracted
 
     def extend(self, other: "PairSet"):
         self.pairs += other.pairs
@@ -185,11 +186,8 @@ def synthetic_pairs(seed_claims: list[dict], extractor: ClaimExtractor, kinds: d
     if unknown:
         raise ValueError(f"unknown synthetic pair kinds {unknown}; known: {sorted(KIND_LABELS)}")
     kinds = {k: float(w) for k, w in kinds.items() if float(w) > 0}
-    _, place_alias = load_places(extractor.places_path)
-    from discrep.model.features import _countries
-
-    countries = _countries(str(extractor.places_path) if extractor.places_path else None)
-    place_names = sorted({v for v in place_alias.values() if v not in countries})
+    gaz = extractor.gazetteer
+    place_names = sorted({v for v in gaz.alias.values() if v not in gaz.countries})
     claims: list[tuple[dict, Claim]] = []
     for i, rec in enumerate(seed_claims):
         pub = parse_date(rec["published"]) if rec.get("published") else None
@@ -393,12 +391,11 @@ def gold_pairs(gold_dir: str | Path, claims: list[Claim]) -> PairSet:
                 return c
         return None
 
-    out.missing = []  # type: ignore[attr-defined]
     for rec in read_jsonl(path):
         a = find(rec["a"])
         b = find(rec.get("b"))
         if a is None or (rec.get("b") and b is None):
-            out.missing.append(rec)  # type: ignore[attr-defined]
+            out.missing.append(rec)
             continue
         label = rec["label"]
         out.pairs.append(ClaimPair(a, b, rec["source_a"], rec["source_b"], incident_id=rec.get("incident"), label=label,

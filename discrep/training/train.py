@@ -141,7 +141,7 @@ def evaluate_gold(clf, extractor, cfg: DictConfig) -> tuple[dict[str, float], Pa
     claims = [c for a in arts for c in extractor.extract(a)]
     gold = gold_pairs(gold_dir, claims)
     if not gold.pairs:
-        return {"gold_missing": float(len(getattr(gold, "missing", [])))}, gold, [], []
+        return {"gold_missing": float(len(gold.missing))}, gold, [], []
     probas = clf.proba_frame(gold.pairs)
     preds, p3s = [], []
     for pr in probas:
@@ -155,7 +155,7 @@ def evaluate_gold(clf, extractor, cfg: DictConfig) -> tuple[dict[str, float], Pa
     m["gold_conflicts_found"] = float(sum(preds[i] == "contradict" for i in conflicts))
     m["gold_conflicts_total"] = float(len(conflicts))
     m["gold_compatible_as_contradict"] = float(sum(preds[i] == "contradict" for i in compat))
-    m["gold_missing"] = float(len(getattr(gold, "missing", [])))
+    m["gold_missing"] = float(len(gold.missing))
     return m, gold, preds, p3s
 
 

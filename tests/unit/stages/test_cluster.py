@@ -10,7 +10,6 @@ from sklearn.base import clone
 from discrep.io.store import IncidentStore, StoreError
 from discrep.records.core import Claim
 from discrep.stages.cluster import (
-    Gazetteer,
     IncidentClusterer,
     bcubed,
     build_incidents,
@@ -18,6 +17,7 @@ from discrep.stages.cluster import (
     load_clusterer,
     salient_names,
 )
+from discrep.text.places import Gazetteer
 from tests.conftest import ROOT, run_cli
 
 D0 = date(2024, 1, 2)
@@ -133,7 +133,7 @@ def _claim(aid, i, text, places=(), d=None, kind="statement", published=D0):
 
 
 def test_context_fill_asides_silences_and_scope():
-    gaz = Gazetteer({"Kyiv": "city", "Belgorod": "city", "Ukraine": "country", "Pecherskyi": "district"})
+    gaz = Gazetteer.from_types({"Kyiv": "city", "Belgorod": "city", "Ukraine": "country", "Pecherskyi": "district"})
     cs = [_claim("a", 0, "Rockets hit Belgorod on Tuesday.", ["Belgorod"], D0),
           _claim("a", 1, "Russia had launched a huge attack on Ukraine a day earlier.", ["Ukraine"], D0 - timedelta(1)),
           _claim("a", 2, "Officials in Kyiv did not respond.", ["Kyiv"], kind="silence"),
