@@ -55,7 +55,7 @@ def _store_for(incidents):
             return
         from discrep.io.store import IncidentStore
 
-        with IncidentStore(incidents, embedder=getattr(parts.embedder, "model", None)) as store:
+        with IncidentStore(incidents, embedder=parts.embedder.model) as store:
             yield store
 
     return store_for

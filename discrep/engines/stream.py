@@ -48,6 +48,7 @@ from discrep.io.writer import Accounting, RunWriter, embedder_stats
 from discrep.records.codec import claim_from_dict, claim_to_dict
 from discrep.records.core import Article, Claim, Incident, Reject
 from discrep.records.result import ScoreResult, ordered_counts
+from discrep.stages.base import VectorMemory
 from discrep.stages.blocks import MAX_BLOCK_CLAIMS, plan_units
 from discrep.stages.cluster import ClaimContext
 from discrep.stages.independence import ShingleSpool, SpooledIndependence, _exclusive_cumsum, shingle_hashes
@@ -227,8 +228,8 @@ class StreamScorer:
         clu = self.parts.clusterer
         d = asdict(self.defaults)
         d.pop("today", None)
-        return {"model_uri": self.model_uri, "embedder": getattr(emb, "model", type(emb).__name__),
-                "embedder_backend": getattr(emb, "backend", None),
+        return {"model_uri": self.model_uri, "embedder": emb.model,
+                "embedder_backend": emb.backend,
                 "clusterer": {k: v for k, v in clu.get_params().items()} if hasattr(clu, "get_params") else None,
                 "min_align": self.parts.min_align, "max_block_claims": self.config.max_block_claims,
                 "reconcile_policy": repr(self.parts.policy),
@@ -497,9 +498,8 @@ class StreamScorer:
             vec.update({c.claim_id: x for c, x in zip(claims, X)})
         if keys_all:
             incidents.extend(graph.incidents(claims_all, keys_all, ctx_all, store))
-        remember = getattr(parts.embedder, "remember", None)  # optional: an embedder with a memory of vectors
-        if remember is not None:  # the classifier re-embeds pair texts: serve them from memory
-            remember([c.text for c in claims_all], np.stack([vec[c.claim_id] for c in claims_all]))
+        if isinstance(parts.embedder, VectorMemory):  # the classifier re-embeds pair texts: serve them from memory
+            parts.embedder.remember([c.text for c in claims_all], np.stack([vec[c.claim_id] for c in claims_all]))
         judged = graph.judge(parts, graph.align(parts, claims_all, incidents, vec))
         return graph.finish(parts, claims_all, incidents, judged, self._indep)
 

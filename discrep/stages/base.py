@@ -18,7 +18,7 @@ from discrep.text.places import Gazetteer
 from discrep.text.sources import SourceRegistry
 
 if TYPE_CHECKING:
-    from discrep.stages.independence import Provenance, Syndication
+    from discrep.records.findings import Provenance, Syndication
 
 __all__ = ["Clusterer", "Embedder", "Extractor", "Independence", "PairJudge", "VectorMemory"]
 
