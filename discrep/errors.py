@@ -32,3 +32,7 @@ class NoModelError(ModelLoadError):
 class TrackingError(DiscrepError):
     """The MLflow tracking store cannot be reached or used."""
 
+
+
+class ConfigError(DiscrepError):
+    """A config folder, config file or ``--set`` override cannot be composed (the message says which)."""

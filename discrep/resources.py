@@ -13,17 +13,18 @@ DATA_DIR = REPO_ROOT / "data"
 CONF_DIR = REPO_ROOT / "conf"
 
 
-def find_conf_dir(explicit: str | None = None) -> Path:
-    """--config-dir, $DISCREP_CONF, ./conf, then the conf/ beside the installed package."""
+def find_conf_dir(explicit: str | None = None, primary: str = "config.yaml") -> Path:
+    """--config-dir, $DISCREP_CONF, ./conf, then the conf/ beside the installed package: the first that holds
+    ``primary`` (config.yaml: training; score.yaml: scoring)."""
     for cand in (explicit, os.environ.get("DISCREP_CONF"), Path.cwd() / "conf", CONF_DIR):
-        if cand and (Path(cand) / "config.yaml").exists():
+        if cand and (Path(cand) / primary).exists():
             return Path(cand).resolve()
-    raise DiscrepError("cannot find the config folder (conf/config.yaml): pass --config-dir or set DISCREP_CONF")
+    raise DiscrepError(f"cannot find the config folder (conf/{primary}): pass --config-dir or set DISCREP_CONF")
 
 
-def conf_dir_or_none() -> Path | None:
+def conf_dir_or_none(primary: str = "config.yaml") -> Path | None:
     """:func:`find_conf_dir`, or None where there is none (callers then use their built-in defaults)."""
     try:
-        return find_conf_dir()
+        return find_conf_dir(primary=primary)
     except DiscrepError:
         return None

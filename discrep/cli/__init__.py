@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from discrep.errors import DiscrepError
-from discrep.resources import REPO_ROOT, find_conf_dir
+from discrep.resources import REPO_ROOT, conf_dir_or_none, find_conf_dir
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -46,9 +46,12 @@ def cmd_train(argv: list[str]) -> int:
               "examples:\n  discrep train\n  discrep train experiment=baseline\n"
               "  discrep train model=hgb features=structured\n  discrep train -m model=logreg,hgb\n"
               "  discrep train --cfg job      # print the composed config\n\n"
-              "config groups: data, embedder, extract, features, model, cluster, tracking, experiment\n"
+              "config groups: data, embedder, extract, features, model, tracking, experiment\n"
               f"config folder: {find_conf_dir(conf)}")
         return 0
+    if any(a.lstrip("+~").split("=", 1)[0].split(".")[0] == "cluster" for a in rest):
+        raise DiscrepError("cluster is a scoring setting (the trained model holds no clusterer): "
+                           "discrep score ... --set cluster=NAME or --set cluster.KEY=VALUE")
     _env_defaults()
     from discrep.training.train import hydra_main
 
@@ -64,12 +67,42 @@ def _parse_date(s: str) -> date:
         raise argparse.ArgumentTypeError(f"not an ISO date: {s!r}") from None
 
 
+def score_settings(args):
+    """conf/score.yaml composed with ``--set`` overrides, then the flags given on top (a flag always wins)."""
+    from discrep.engines.files import engine_name
+    from discrep.errors import ConfigError
+    from discrep.io.config import load_score_settings
+    from discrep.stages.reconcile import ReconcilePolicy
+
+    sets = list(args.set or [])
+    if args.reconcile is not None and any(s.lstrip("+~").split("=", 1)[0].split(".")[0] == "reconcile" for s in sets):
+        raise ConfigError("--reconcile and --set reconcile... both set the policy: use one (--set reconcile=NAME "
+                          "--set reconcile.KEY=VALUE to change one key of a named policy)")
+    if args.engine is not None:
+        sets.append(f"engine={engine_name(args.engine)}")  # last: the flag wins over --set engine=...
+    st = load_score_settings(args.config_dir, sets)
+    if args.reconcile is not None:  # a name in conf/reconcile/ or a standalone YAML file, as before
+        st.reconcile = ReconcilePolicy.load(args.reconcile, st.conf_dir or conf_dir_or_none())
+    if args.chunk_size is not None and st.engine == "stream":
+        st.engine_options["chunk_size"] = args.chunk_size
+    if args.spark_master is not None and st.engine == "spark":
+        st.engine_options["master"] = args.spark_master
+    flags = {"batch_size": args.batch_size, "threads": args.threads, "backend": args.backend,
+             "cache_dir": args.embed_cache}
+    st.embedder = {**st.embedder, **{k: v for k, v in flags.items() if v is not None}}
+    st.model = args.model or st.model
+    st.tracking_uri = args.tracking_uri or st.tracking_uri
+    return st
+
+
 def cmd_score(args) -> int:
     _env_defaults()
-    from discrep.engines.files import engine_name, nothing_scored_reason, score_files
+    from discrep.engines.files import nothing_scored_reason, score_files
+    from discrep.errors import ConfigError
     from discrep.io.ingest import IngestDefaults
 
-    engine = engine_name(args.engine)
+    st = score_settings(args)
+    engine = st.engine
     if args.resume and engine != "stream":
         print(f"error: --resume needs --engine stream (the default; the {engine} engine keeps no checkpoints"
               f"{': Spark re-runs failed tasks itself' if engine == 'spark' else ''})", file=sys.stderr)
@@ -84,27 +117,33 @@ def cmd_score(args) -> int:
     out = Path(args.out or Path(os.environ["DISCREP_HOME"]) / "scores" / time.strftime("%Y%m%d-%H%M%S"))
     defaults = IngestDefaults(outlet=args.outlet, published=args.published, lang=args.lang,
                               unknown_lang=args.unknown_lang, max_text_chars=args.max_chars)
-    emb = {"batch_size": args.batch_size, "threads": args.threads, "backend": args.backend,
-           "cache_dir": args.embed_cache}
-    if args.threads:
+    if st.embedder.get("threads"):
         import torch
 
-        torch.set_num_threads(args.threads)
+        torch.set_num_threads(st.embedder["threads"])
     try:
         if engine == "spark":
             from discrep.engines.spark import score_files_spark
 
-            summary = score_files_spark(args.inputs, out, model_uri=args.model, defaults=defaults,
-                                        tracking_uri=args.tracking_uri, master=args.spark_master, quiet=args.quiet,
-                                        reconcile=args.reconcile)
+            bad = sorted(set(st.engine_options) - {"master", "max_block_claims"})
+            if bad:
+                raise ConfigError(f"engine spark: unknown keys {bad} (keys: conf/engine/spark.yaml)")
+            summary = score_files_spark(args.inputs, out, model_uri=st.model, defaults=defaults,
+                                        tracking_uri=st.tracking_uri, quiet=args.quiet, reconcile=st.reconcile,
+                                        clusterer=st.clusterer, min_align=st.min_align, **st.engine_options)
         else:
             from discrep.engines.stream import StreamConfig
 
-            cfg = StreamConfig(chunk_size=args.chunk_size) if engine == "stream" else None
-            summary = score_files(args.inputs, out, model_uri=args.model, defaults=defaults,
-                                  tracking_uri=args.tracking_uri, quiet=args.quiet, incidents=args.incidents,
-                                  reconcile=args.reconcile, engine=engine, resume=args.resume, config=cfg,
-                                  embedder_options=emb)
+            if engine == "memory" and st.engine_options:
+                raise ConfigError(f"engine memory takes no options, got {sorted(st.engine_options)}")
+            try:
+                cfg = StreamConfig(**st.engine_options) if engine == "stream" else None
+            except TypeError as e:
+                raise ConfigError(f"engine stream: {e} (keys: conf/engine/stream.yaml)") from None
+            summary = score_files(args.inputs, out, model_uri=st.model, defaults=defaults,
+                                  tracking_uri=st.tracking_uri, quiet=args.quiet, incidents=args.incidents,
+                                  reconcile=st.reconcile, engine=engine, resume=args.resume, config=cfg,
+                                  embedder_options=st.embedder, clusterer=st.clusterer, min_align=st.min_align)
     except KeyboardInterrupt:
         if engine != "stream":
             raise
@@ -225,13 +264,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="reject article texts longer than this (default 2,000,000 characters)")
     s.add_argument("--quiet", action="store_true", help="no progress output (the stream engine's bar is also off "
                                                         "when stderr is not a terminal)")
-    s.add_argument("--engine", choices=("stream", "memory", "local", "spark"), default="stream",
-                   help="stream (default): bounded memory, progress bar, checkpoints for --resume; memory: the "
-                        "whole batch at once, no checkpoints ('local' is an old name for it); spark: pyspark with "
-                        "the MLflow model as a UDF. All write the same files (see docs/scale.md)")
+    s.add_argument("--engine", choices=("stream", "memory", "local", "spark"), default=None,
+                   help="stream (default; conf/score.yaml's engine group): bounded memory, progress bar, "
+                        "checkpoints for --resume; memory: the whole batch at once, no checkpoints ('local' is an "
+                        "old name for it); spark: pyspark with the MLflow model as a UDF. All write the same files "
+                        "(see docs/scale.md)")
     s.add_argument("--resume", action="store_true",
                    help="continue the interrupted run in --out (same inputs and model; stream engine)")
-    s.add_argument("--chunk-size", type=int, default=200, metavar="N",
+    s.add_argument("--chunk-size", type=int, default=None, metavar="N",
                    help="stream engine: articles per extract+embed chunk, one checkpoint each (default 200)")
     s.add_argument("--batch-size", type=int, metavar="N", help="sentences per embedding batch (default 64)")
     s.add_argument("--threads", type=int, metavar="N", help="CPU threads for the embedder (default: all cores)")
@@ -242,6 +282,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="persistent embedding cache (SQLite, keyed by text hash): repeated texts across runs "
                         "are embedded once")
     s.add_argument("--spark-master", default=None, help="Spark master URL for --engine spark (default local[*])")
+    s.add_argument("--config-dir", metavar="DIR", help="config folder holding score.yaml (default: $DISCREP_CONF, "
+                                                      "./conf, the conf/ beside the package; none: built-in "
+                                                      "defaults)")
+    s.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="Hydra override of conf/score.yaml, repeatable: --set engine=memory "
+                        "--set cluster.distance_threshold=1.2 --set reconcile=median; flags win over it")
     c = sub.add_parser("compare", help="check one claim against one document")
     c.add_argument("claim")
     c.add_argument("text", help="the document text, or a file path with --file")

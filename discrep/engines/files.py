@@ -64,12 +64,14 @@ def _store_for(incidents):
 def score_files(inputs, out: str | Path, model_uri: str | None = None, defaults: IngestDefaults | None = None,
                 tracking_uri: str | None = None, quiet: bool = False, pipeline=None,
                 incidents: str | Path | None = None, reconcile: str | None = None, engine: str = "stream",
-                resume: bool = False, config=None, embedder_options: dict | None = None) -> dict:
+                resume: bool = False, config=None, embedder_options: dict | None = None, clusterer=None,
+                min_align: float | None = None) -> dict:
     """Read, score and write one batch. The model is loaded only when something can be scored, so
     a run of unusable inputs reports its rejects rather than a model problem. ``pipeline``: the stages to score
     with (a :class:`discrep.graph.Parts` or a :class:`discrep.api.DiscrepPipeline`; None: the model of
     ``model_uri``). ``incidents``: an incident store joining earlier runs; ``reconcile``: a policy name in
-    conf/reconcile/ or a YAML path.
+    conf/reconcile/, a YAML path or a ReconcilePolicy; ``clusterer``, ``min_align``: replace the stages' (None
+    keeps them).
 
     ``engine="stream"`` (default): bounded memory, checkpoints, ``resume`` (``config`` a
     :class:`discrep.engines.stream.StreamConfig`); ``engine="memory"``: the whole batch at once, no checkpoints.
@@ -89,11 +91,14 @@ def score_files(inputs, out: str | Path, model_uri: str | None = None, defaults:
     if reconcile is not None or given is None or given.policy is None:
         from discrep.stages.reconcile import ReconcilePolicy
 
-        policy = ReconcilePolicy.load(reconcile or "conservative", conf_dir_or_none())  # fails before the model loads
+        policy = reconcile if isinstance(reconcile, ReconcilePolicy) else \
+            ReconcilePolicy.load(reconcile or "conservative", conf_dir_or_none())  # fails before the model loads
     model_desc = getattr(pipeline, "model_uri_", model_uri or "in-memory")
 
     def load() -> tuple[Parts, str]:
-        return _prepare_parts(given, model_uri, tracking_uri, embedder_options, policy, model_desc)
+        parts, desc = _prepare_parts(given, model_uri, tracking_uri, embedder_options, policy, model_desc)
+        swap = {k: v for k, v in (("clusterer", clusterer), ("min_align", min_align)) if v is not None}
+        return (dataclasses.replace(parts, **swap) if swap else parts), desc
 
     extra: dict = {"inputs": [str(i) for i in inputs], "engine": engine}
     store_for = _store_for(incidents)

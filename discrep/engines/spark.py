@@ -617,21 +617,22 @@ def write_result(res: SparkResult, out, extra_rejects=(), inputs=(), report_inci
 
 
 def score_files_spark(inputs, out, model_uri: str | None = None, defaults=None, tracking_uri: str | None = None,
-                      master: str | None = None, quiet: bool = False, reconcile: str | None = None,
-                      clusterer=None) -> dict:
+                      master: str | None = None, quiet: bool = False, reconcile=None, clusterer=None,
+                      min_align: float = MIN_ALIGN, max_block_claims: int = MAX_BLOCK_CLAIMS) -> dict:
     """``discrep score --engine spark``: files -> DataFrame -> score_dataframe -> output files.
-    ``reconcile``: a policy name in conf/reconcile/ or a YAML path, as for the stream engine."""
+    ``reconcile``: a policy name in conf/reconcile/, a YAML path or a ReconcilePolicy, as for the stream engine."""
     t0 = time.perf_counter()
     from discrep.io.tracking import configure, default_model_uri
     from discrep.resources import conf_dir_or_none
     from discrep.stages.reconcile import ReconcilePolicy
 
-    policy = ReconcilePolicy.load(reconcile or "conservative", conf_dir_or_none())  # fails before Spark starts
+    policy = reconcile if isinstance(reconcile, ReconcilePolicy) else \
+        ReconcilePolicy.load(reconcile or "conservative", conf_dir_or_none())  # fails before Spark starts
     uri = configure(tracking_uri)
     model_uri = model_uri or default_model_uri(uri)
     spark = spark_session(master, progress=False if quiet else None)
     spark.sparkContext.setLogLevel("ERROR")
     df, rejects = articles_dataframe(spark, inputs, defaults)
     res = score_dataframe(spark, df, model_uri, uri, clusterer=clusterer, policy=policy, defaults=defaults,
-                          validated=True)
+                          validated=True, min_align=min_align, max_block_claims=max_block_claims)
     return write_result(res, out, rejects, inputs, started=t0)

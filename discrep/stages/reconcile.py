@@ -141,25 +141,66 @@ class ReconcilePolicy:
 
     @classmethod
     def load(cls, spec: str | Path | None = None, conf_dir: str | Path | None = None) -> "ReconcilePolicy":
-        """A policy by name (``conf/reconcile/<name>.yaml``) or by path; None gives the defaults."""
+        """A policy by name (``conf/reconcile/<name>.yaml``) or by path; None gives the defaults.
+
+        The files of ``conf/reconcile/`` inherit ``default.yaml`` through a Hydra defaults list; this reads
+        that list the way Hydra composes it (``discrep score`` composes the same files with Hydra itself,
+        and a test keeps both equal), so a policy loads without Hydra. A standalone file needs no list."""
         if spec is None:
             return cls()
         p = Path(spec)
+        group = (Path(conf_dir) if conf_dir else CONF_DIR) / "reconcile"
         if not p.suffix:
-            base = Path(conf_dir) if conf_dir else CONF_DIR
-            p = base / "reconcile" / f"{spec}.yaml"
+            p = group / f"{spec}.yaml"
         if not p.exists() and str(spec) == "conservative":
             return cls()  # the built-in defaults are conservative.yaml (a test keeps them equal)
         if not p.exists():
             avail = sorted(x.stem for x in p.parent.glob("*.yaml")) if p.parent.exists() else []
             raise PolicyError(f"reconcile policy not found: {p}" + (f" (available: {', '.join(avail)})" if avail else ""))
-        try:
-            raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as e:
-            raise PolicyError(f"reconcile policy {p} is not valid YAML: {e}") from None
-        if not isinstance(raw, dict):
-            raise PolicyError(f"reconcile policy {p} must be a mapping")
+        raw = _read_policy(p, group)
         return cls.from_dict(raw, name=raw.get("name") or p.stem)
+
+
+def _read_policy(p: Path, group: Path, seen: tuple[Path, ...] = ()) -> dict:
+    """A policy file's mapping with its Hydra defaults list applied: each entry names a policy beside it (or in
+    ``group``, conf/reconcile/), merged in order, ``_self_`` where listed (else last); mappings merge key by key,
+    other values (lists included) replace, as Hydra's composition does."""
+    if p.resolve() in seen:
+        raise PolicyError(f"reconcile policy {p}: its defaults list loops ({' -> '.join(x.name for x in seen)})")
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as e:
+        raise PolicyError(f"reconcile policy {p} is not valid YAML: {e}") from None
+    if not isinstance(raw, dict):
+        raise PolicyError(f"reconcile policy {p} must be a mapping")
+    entries = raw.pop("defaults", None)
+    if entries is None:
+        return raw
+    if not isinstance(entries, list) or not all(isinstance(e, str) and e and "/" not in e and ":" not in e
+                                                for e in entries):
+        raise PolicyError(f"reconcile policy {p}: defaults must list names of other policies (e.g. [default, "
+                          f"_self_]); other Hydra entries are not read here")
+    if "_self_" not in entries:
+        entries = [*entries, "_self_"]
+    out: dict = {}
+    for e in entries:
+        if e == "_self_":
+            part = raw
+        else:
+            near = p.parent / f"{e}.yaml"
+            parent = near if near.exists() else group / f"{e}.yaml"
+            if not parent.exists():
+                raise PolicyError(f"reconcile policy {p}: defaults entry {e!r} not found beside it or in {group}")
+            part = _read_policy(parent, group, (*seen, p.resolve()))
+        out = _merge(out, part)
+    return out
+
+
+def _merge(a: dict, b: dict) -> dict:
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
 
 
 # Vague counts read at their lowest plain meaning: "dozens" is at least two dozen. Overridable per policy.

@@ -212,7 +212,7 @@ def test_incident_grades_and_configurable_precedence():
 # ---------------------------------------------------------------- policy files
 def test_policy_files_load_and_conservative_is_the_default():
     names = sorted(p.stem for p in (ROOT / "conf" / "reconcile").glob("*.yaml"))
-    assert names == ["conservative", "latest", "median"]
+    assert names == ["conservative", "default", "latest", "median"]  # default.yaml: the keys the others inherit
     pols = {n: ReconcilePolicy.load(n, ROOT / "conf") for n in names}
     default = ReconcilePolicy()
     assert replace(pols["conservative"], independence={}) == default
@@ -224,7 +224,7 @@ def test_policy_files_load_and_conservative_is_the_default():
 
 
 def test_bad_policies_are_refused_with_reasons(tmp_path):
-    with pytest.raises(PolicyError, match="available: conservative, latest, median"):
+    with pytest.raises(PolicyError, match="available: conservative, default, latest, median"):
         ReconcilePolicy.load("nope", ROOT / "conf")
     for body, msg in (("best: mode", "best must be one of"), ("colour: red", "unknown keys"),
                       ("vague: {dozens: {low: 50, best: 10, high: 60}}", "low <= best <= high"),
