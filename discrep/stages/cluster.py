@@ -26,7 +26,7 @@ from scipy.cluster.hierarchy import fcluster
 from scipy.cluster.hierarchy import linkage as scipy_linkage
 from scipy.spatial.distance import squareform
 from sklearn.base import BaseEstimator, ClusterMixin
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from discrep.records.core import Claim, Incident
 from discrep.resources import CONF_DIR
@@ -259,15 +259,16 @@ class IncidentClusterer(ClusterMixin, BaseEstimator):
         return _first_seen(raw)
 
     def fit(self, X, y=None, dates=None, places=None, scopes=None, entities=None, texts=None):
+        # no items is an error, as for any scikit-learn estimator (callers skip empty batches);
+        # items() itself accepts none, for the incident store
+        X = validate_data(self, X, dtype=np.float32)
         it = self.items(X, dates, places, scopes, entities, texts)
-        n = len(it)
         self._tree = None
-        if n <= self.block_size:
+        if len(it) <= self.block_size:
             self.labels_ = self._cluster_block(it)
         else:
             self.labels_ = self._fit_blocked(it)
-        self.n_clusters_ = int(self.labels_.max() + 1) if n else 0
-        self.n_features_in_ = it.V.shape[1]
+        self.n_clusters_ = int(self.labels_.max() + 1)
         return self
 
     def fit_predict(self, X, y=None, dates=None, places=None, scopes=None, entities=None, texts=None):

@@ -10,8 +10,11 @@ the who/when/where once and then goes on: "he added", "the ministry said", "a da
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import date
+
+from sklearn.base import BaseEstimator
 
 from discrep.records.core import Article, Claim, Quantity
 from discrep.text.dates import DateMention, find_dates, resolve
@@ -301,10 +304,16 @@ class _ArticleState:
         return None
 
 
-class ClaimExtractor:
+_LOAD_LOCK = threading.Lock()
+
+
+class ClaimExtractor(BaseEstimator):
     """Turns an :class:`Article` into :class:`Claim` s.
 
-    Parameters are stored untouched (scikit-learn style) so the extractor is a config value.
+    Parameters are stored untouched (scikit-learn style) so the extractor is a config value:
+    ``get_params``, ``set_params`` and ``clone`` work and read no file. The speaker registry
+    (``sources_path``) and the gazetteer (``places_path``) are read on first use and kept by the
+    extractor; a changed path is read again.
     ``keep_background``: keep sentences with no figure, event, place, date, attribution or silence.
     """
 
@@ -314,8 +323,25 @@ class ClaimExtractor:
         self.places_path = places_path
         self.min_words = min_words
         self.keep_background = keep_background
-        self.registry = SourceRegistry.from_yaml(sources_path)
-        self.gazetteer = Gazetteer.load(places_path)
+
+    @property
+    def registry(self) -> SourceRegistry:
+        """The speaker registry of ``sources_path``; speakers met while extracting are added to it."""
+        return self._loaded("_registry", self.sources_path, SourceRegistry.from_yaml)
+
+    @property
+    def gazetteer(self) -> Gazetteer:
+        """The gazetteer of ``places_path`` (the one :meth:`Gazetteer.load` shares with the other stages)."""
+        return self._loaded("_gazetteer", self.places_path, Gazetteer.load)
+
+    def _loaded(self, slot: str, path, load):
+        hit = self.__dict__.get(slot)
+        if hit is None or hit[0] != path:
+            with _LOAD_LOCK:  # threads extracting with one extractor must share one registry
+                hit = self.__dict__.get(slot)
+                if hit is None or hit[0] != path:
+                    hit = self.__dict__[slot] = (path, load(path))
+        return hit[1]
 
     # ------------------------------------------------------------ public API
     def extract(self, article: Article) -> list[Claim]:

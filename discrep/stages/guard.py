@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Iterable
 
+from discrep.errors import DiscrepError
 from discrep.records.core import Article, Claim, Reject
 from discrep.stages.base import Extractor
 from discrep.text.numbers import MAX_COUNT, QUANTITY_RE, words_to_number
@@ -98,6 +99,8 @@ def extract_guarded(extractor: Extractor, articles: Iterable[Article]) -> tuple[
     for a in articles:
         try:
             cs = list(extractor.extract(a))
+        except DiscrepError:  # raised on purpose, e.g. a broken sources.yaml read on first use: the run's error
+            raise
         except Exception as e:  # noqa: BLE001 - one article must not stop the run; fuzz tests keep this unreached
             notes.append(Reject(a.origin or a.id, f"claim extraction failed ({type(e).__name__}: {str(e)[:200]}); "
                                                   "article not scored, please report it", a.id, "error",
