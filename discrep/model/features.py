@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, clone
 
 from discrep.records.core import Claim, ClaimPair, Quantity
 from discrep.stages.extract import NEG_RE, UNIT_FAMILY
@@ -318,7 +318,7 @@ STRUCT_NAMES = {
 
 class PairFeaturizer(TransformerMixin, BaseEstimator):
     """ClaimPairs -> feature matrix. ``embedder`` is any object with ``encode(texts) -> (n, d)``;
-    it is excluded from the saved model and re-attached at load (weights live in their own package).
+    it is excluded from the saved model and passed in again at load (weights live in their own package).
 
     ``embedding_mode``: ``diff_prod`` (|u−v|, u·v, cosine), ``full`` (u, v too) or ``cosine`` only.
     """
@@ -327,6 +327,15 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         self.groups = groups
         self.embedder = embedder
         self.embedding_mode = embedding_mode
+
+    def __sklearn_clone__(self):
+        """A clone shares the embedder, every other parameter is cloned as usual. The embedder is a
+        collaborator, not a setting: a loaded sentence-transformers model (hundreds of MB, loaded once) and
+        its vector cache are shared and only read, and a deep copy would drop the loaded model and the
+        cache (``Embedder.__getstate__``), so the clone would load it again and embed every text twice."""
+        params = self.get_params(deep=False)
+        embedder = params.pop("embedder")
+        return type(self)(embedder=embedder, **clone(params, safe=False))
 
     def fit(self, X, y=None):
         unknown = set(self.groups) - set(GROUPS)
@@ -345,7 +354,7 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         blocks = []
         if "embedding" in self.groups:
             if self.embedder is None:
-                raise ValueError("the 'embedding' feature group needs an embedder")
+                raise ValueError("the 'embedding' feature group needs an embedder: PairFeaturizer(embedder=...)")
             ta = [p.a.text for p in pairs]
             tb = [p.b.text if p.b is not None else "" for p in pairs]
             E = self.embedder.encode(ta + tb) if pairs else np.zeros((0, 1), np.float32)

@@ -19,7 +19,8 @@ from datetime import date
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from discrep.model.features import HEDGE, REFUTE, _neg_count, _tokens, numeric_features
 from discrep.records.core import LABELS, Claim, ClaimPair
@@ -99,21 +100,24 @@ class StanceAggregator(ClassifierMixin, BaseEstimator):
         from sklearn.calibration import CalibratedClassifierCV
         from sklearn.ensemble import HistGradientBoostingClassifier
 
+        X, y = validate_data(self, X, y, dtype=np.float32)  # float32 as the feature rows are built
+        check_classification_targets(y)
         est = clone(self.estimator) if self.estimator is not None else HistGradientBoostingClassifier(
             max_iter=150, learning_rate=0.08, max_leaf_nodes=15, l2_regularization=1.0, class_weight="balanced",
             random_state=0)
         if self.calibration:
             est = CalibratedClassifierCV(est, method=self.calibration, cv=self.cv)
-        self.model_ = est.fit(np.asarray(X, dtype=np.float32), np.asarray(y), sample_weight=sample_weight)
+        self.model_ = est.fit(X, y, sample_weight=sample_weight)
         self.classes_ = self.model_.classes_
         return self
 
     def predict_proba(self, X):
         check_is_fitted(self, "model_")
-        return self.model_.predict_proba(np.asarray(X, dtype=np.float32))
+        return self.model_.predict_proba(validate_data(self, X, dtype=np.float32, reset=False))
 
     def predict(self, X):
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        P = self.predict_proba(X)
+        return self.classes_[P.argmax(axis=1)]
 
 
 

@@ -98,6 +98,7 @@ def fit_aggregator(cfg: DictConfig, clf, extractor, embedder) -> tuple[dict[str,
     then refit on all stories for the saved model."""
     from types import SimpleNamespace
 
+    from sklearn.base import clone
     from sklearn.metrics import f1_score
 
     from discrep.model.stance import StanceAggregator, document_features
@@ -117,14 +118,15 @@ def fit_aggregator(cfg: DictConfig, clf, extractor, embedder) -> tuple[dict[str,
     X = document_features(pipe, fnc.claims, fnc.texts, top_k=int(cfg.data.fnc.top_k))
     y = np.array(fnc.labels)
     oof = np.empty(len(y), dtype=object)
+    base = clf.aggregator if clf.aggregator is not None else StanceAggregator()
     for k in np.unique(folds):
         tr, te = folds != k, folds == k
-        oof[te] = StanceAggregator().fit(X[tr], y[tr]).predict(X[te])
+        oof[te] = clone(base).fit(X[tr], y[tr]).predict(X[te])
     f1 = f1_score(y, oof, labels=list(LABELS), average=None, zero_division=0)
     m = {"fnc_cv_macro_f1": float(np.mean(f1)), "fnc_cv_accuracy": float(np.mean(oof == y)),
          **{f"fnc_cv_{lab}_f1": float(v) for lab, v in zip(LABELS, f1)}, "fnc_n": float(len(y)),
          "fnc_seconds": time.perf_counter() - t0}
-    clf.aggregator_ = StanceAggregator().fit(X, y)
+    clf.fit_aggregator(X, y)
     return m, []
 
 

@@ -119,7 +119,7 @@ def test_classifier_is_a_sklearn_estimator():
 
 def test_classifier_fit_predict_save_load(tmp_path, extractor):
     pairs, y = _pairs(extractor)
-    clf = PairClassifier(PairFeaturizer(groups=STRUCT), calibration=None)
+    clf = PairClassifier(PairFeaturizer(groups=STRUCT), calibration=None, aggregator=StanceAggregator(calibration=None))
     clf.fit(pairs, y)
     assert set(clf.classes_) == set(y)
     P = clf.predict_proba(pairs)
@@ -130,7 +130,7 @@ def test_classifier_fit_predict_save_load(tmp_path, extractor):
     Xd = rng.normal(size=(40, len(DOC_FEATURES)))
     yd = np.array(["agree", "contradict", "neutral", "unreported"] * 10)
     Xd[:, 0] += (yd == "agree") * 3
-    clf.aggregator_ = StanceAggregator(calibration=None).fit(Xd, yd)
+    clf.fit_aggregator(Xd, yd)
     clf.save(tmp_path / "m")
     back = PairClassifier.load(tmp_path / "m")
     assert np.allclose(back.predict_proba(pairs), P)
