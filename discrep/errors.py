@@ -32,3 +32,7 @@ class NoModelError(ModelLoadError):
 class TrackingError(DiscrepError):
     """The MLflow tracking store cannot be reached or used."""
 
+
+
+class ExtractionTimeout(DiscrepError):
+    """Claim extraction of one article ran past its time budget (the article is rejected, the run goes on)."""

@@ -17,9 +17,8 @@ import time
 from pathlib import Path
 
 from discrep.api import DiscrepPipeline
-from discrep.io.ingest import IngestDefaults, count_rejected, iter_articles, read_articles
+from discrep.io.ingest import IngestDefaults, PeekedArticles, count_rejected, read_articles
 from discrep.io.writer import embedder_stats, write_outputs
-from discrep.records.core import Article
 from discrep.records.result import ScoreResult
 from discrep.resources import conf_dir_or_none
 
@@ -82,8 +81,10 @@ def score_files(inputs, out: str | Path, model_uri: str | None = None, defaults:
     if engine == "stream":
         from discrep.engines.stream import StreamScorer
 
+        items = None
         if not (resume and StreamScorer.resumable(out)):
-            rejects = _nothing_scorable(inputs, defaults)
+            items = PeekedArticles(inputs, defaults)  # read once: the engine goes on from here
+            rejects = None if items.has_article else items.before
             if rejects is not None:  # no model needed to say so
                 if not quiet:
                     n_err, n_warn = count_rejected(rejects)
@@ -96,7 +97,7 @@ def score_files(inputs, out: str | Path, model_uri: str | None = None, defaults:
         model = getattr(pipeline, "model_uri_", model_uri or "in-memory")
         with _incident_store(incidents, pipeline) as store:
             return StreamScorer(pipeline, inputs, out, defaults=defaults, config=config, model_uri=model,
-                                resume=resume, quiet=quiet, extra=extra, store=store).run()
+                                resume=resume, quiet=quiet, extra=extra, store=store, items=items).run()
     arts, rejects = read_articles(inputs, defaults)
     if not quiet:
         n_err, n_warn = count_rejected(rejects)
@@ -115,17 +116,6 @@ def score_files(inputs, out: str | Path, model_uri: str | None = None, defaults:
         result = ScoreResult(rejects=rejects)
     extra["seconds"] = round(time.perf_counter() - t0, 2)
     return write_outputs(result, out, model_desc, extra)
-
-
-def _nothing_scorable(inputs, defaults) -> list | None:
-    """Every reject and warning when the inputs hold no usable article, else None. Stops reading at the
-    first article, so a normal run pays for parsing one record twice."""
-    rejects = []
-    for item in iter_articles(inputs, defaults):
-        if isinstance(item, Article):
-            return None
-        rejects.append(item)
-    return rejects
 
 
 def _prepare_pipeline(pipeline, model_uri, tracking_uri, embedder_options, policy) -> DiscrepPipeline:

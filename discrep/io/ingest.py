@@ -1048,6 +1048,85 @@ class _Tally:
     records: int = 0
 
 
+class RejectSpool:
+    """A list of rejects whose memory is bounded: the first ``keep`` stay in memory, the rest go to an
+    anonymous temporary file. Supports what the writers use: append, len, iteration (again and again)
+    and slices from the start."""
+
+    def __init__(self, keep: int = 10_000):
+        self.keep = keep
+        self.mem: list[Reject] = []
+        self.n = 0
+        self._file = None
+
+    def append(self, r: Reject):
+        self.n += 1
+        if len(self.mem) < self.keep:
+            self.mem.append(r)
+            return
+        if self._file is None:
+            import tempfile
+
+            self._file = tempfile.TemporaryFile()
+        self._file.seek(0, io.SEEK_END)
+        self._file.write(json.dumps(r.to_dict(), ensure_ascii=False).encode("utf-8", "surrogatepass") + b"\n")
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __bool__(self) -> bool:
+        return self.n > 0
+
+    def __iter__(self) -> Iterator[Reject]:
+        yield from self.mem
+        if self._file is not None:
+            self._file.flush()
+            self._file.seek(0)
+            for line in self._file:
+                yield Reject(**json.loads(line.decode("utf-8", "surrogatepass")))
+
+    def __getitem__(self, k):
+        if isinstance(k, slice) and (k.start or 0) >= 0 and (k.stop is None or k.stop <= self.keep) and \
+                k.step is None:
+            return self.mem[k]
+        return list(self)[k]
+
+
+class PeekedArticles:
+    """:func:`iter_articles`, read up to its first article: whether there is anything to score is known
+    before a model is loaded, and iterating gives every item once — the ones read so far are not
+    parsed again (the rejects before the first article wait in a :class:`RejectSpool`)."""
+
+    def __init__(self, paths: Iterable[str | Path], defaults: IngestDefaults | None = None, keep: int = 10_000):
+        self._it = iter_articles(paths, defaults)
+        self.before = RejectSpool(keep)
+        self.first: Article | None = None
+        for item in self._it:
+            if isinstance(item, Article):
+                self.first = item
+                break
+            self.before.append(item)
+
+    @property
+    def has_article(self) -> bool:
+        return self.first is not None
+
+    def __iter__(self) -> Iterator[Article | Reject]:
+        yield from self.before
+        if self.first is not None:
+            yield self.first
+            yield from self._it
+
+
+def count_csv_records(path: Path, limit: int = MAX_RECORD_BYTES) -> int:
+    """Physical records of a CSV file after its header (for a progress bar), in bounded memory."""
+    with open(path, "rb") as fh:
+        ts = io.TextIOWrapper(fh, encoding="utf-8-sig", errors="replace", newline="")
+        n = sum(1 for _, lines, _, big in _CsvSplitter(ts, limit).records()
+                if big or "".join(t for t, _ in lines).strip("\r\n"))
+    return max(n - 1, 1)
+
+
 def read_articles(paths: Iterable[str | Path], defaults: IngestDefaults | None = None) -> tuple[list[Article], list[Reject]]:
     """All usable articles, and every reject and warning (``r.severity`` tells them apart)."""
     arts, rej = [], []
