@@ -474,7 +474,7 @@ def json_array_records(stream: BinaryIO, name: str, defaults: IngestDefaults, ta
     """The elements of a JSON array, decoded one at a time from a sliding buffer: memory grows with the
     largest element (refused over ``max_record_bytes``), not with the file."""
     dec = json.JSONDecoder()
-    reader = codecs.getincrementalreader("utf-8-sig")(errors="strict")
+    reader = codecs.getincrementaldecoder("utf-8-sig")(errors="strict")
     buf, pos, eof, k = "", 0, False, 0
     ws = re.compile(r"[ \t\r\n]*")
 
@@ -519,6 +519,12 @@ def json_array_records(stream: BinaryIO, name: str, defaults: IngestDefaults, ta
                         continue
                     break
                 except json.JSONDecodeError as e:
+                    cut = e.pos >= len(buf) - 1 or e.msg.startswith("Unterminated string")  # or malformed
+                    if not cut or (eof and not more()):
+                        if tally is not None:
+                            tally.records += 1
+                        yield fail(f"malformed JSON: {e.msg}")
+                        return
                     if len(buf) - pos > defaults.max_record_bytes:
                         if tally is not None:
                             tally.records += 1
