@@ -1075,7 +1075,8 @@ class RejectSpool:
 
             self._file = tempfile.TemporaryFile()
         self._file.seek(0, io.SEEK_END)
-        self._file.write(json.dumps(r.to_dict(), ensure_ascii=False).encode("utf-8", "surrogatepass") + b"\n")
+        row = [r.input, r.reason, r.id, r.severity, r.code]  # not asdict: it deep-copies, 30 us a reject
+        self._file.write(json.dumps(row, ensure_ascii=False).encode("utf-8", "surrogatepass") + b"\n")
 
     def __len__(self) -> int:
         return self.n
@@ -1089,7 +1090,7 @@ class RejectSpool:
             self._file.flush()
             self._file.seek(0)
             for line in self._file:
-                yield Reject(**json.loads(line.decode("utf-8", "surrogatepass")))
+                yield Reject(*json.loads(line.decode("utf-8", "surrogatepass")))
 
     def __getitem__(self, k):
         if isinstance(k, slice) and (k.start or 0) >= 0 and (k.stop is None or k.stop <= self.keep) and \

@@ -17,7 +17,6 @@ from discrep.io.ingest import (
     html_records,
     html_to_text,
     iter_articles,
-    outlet_skeleton,
     read_articles,
     txt_records,
 )
@@ -248,6 +247,8 @@ def test_confusable_outlets_are_flagged(tmp_path):
     assert [a.outlet for a in arts] == ["Test Outlet", "T\u0435st Outlet", "Test Outlet"]
     codes = [(r.id, r.code) for r in rej]
     assert ("1", "confusable_outlet") in codes and ("2", "control_characters") in codes
+    from discrep.io.ingest import outlet_skeleton
+
     assert outlet_skeleton("T\u0435st Outlet") == outlet_skeleton("Test Outlet")
 
 

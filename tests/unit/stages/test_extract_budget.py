@@ -4,7 +4,7 @@ import time
 from datetime import date
 
 from discrep.records.core import Article
-from discrep.stages.extract import MAX_SENTENCE_CHARS, ClaimExtractor, cap_sentence, split_sentences
+from discrep.stages.extract import ClaimExtractor, split_sentences
 from discrep.stages.guard import extract_guarded, implausible_figures
 from discrep.text.numbers import find_numbers
 
@@ -30,6 +30,8 @@ def _guarded(text: str, **kw):
 
 def test_a_huge_unpunctuated_sentence_is_cut_and_extracted_in_linear_time():
     """Before: 400,000 characters of "three people killed in Kyiv …" took 21-30 s (quadratic)."""
+    from discrep.stages.extract import MAX_SENTENCE_CHARS
+
     for dates in (False, True):
         text = _sentence(400_000, dates)
         t = time.perf_counter()
@@ -41,6 +43,8 @@ def test_a_huge_unpunctuated_sentence_is_cut_and_extracted_in_linear_time():
 
 
 def test_cap_sentence_keeps_every_word():
+    from discrep.stages.extract import MAX_SENTENCE_CHARS, cap_sentence
+
     s = _sentence(10_000)
     pieces = cap_sentence(s)
     assert all(len(p) <= MAX_SENTENCE_CHARS for p in pieces) and " ".join(pieces).split() == s.split()
