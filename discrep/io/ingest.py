@@ -1025,7 +1025,8 @@ def iter_articles(paths: Iterable[str | Path], defaults: IngestDefaults | None =
                     yield art
                     look = outlet_skeleton(art.outlet)
                     first = looks.setdefault(look, art.outlet)
-                    if first != art.outlet and slugify(first) != slugify(art.outlet):
+                    if first != art.outlet and slugify(first) != slugify(art.outlet) and \
+                            not any(r.code == "confusable_outlet" for r in notes):  # one such warning a record
                         yield Reject(art.origin or str(path), f"outlet {art.outlet!r} looks like {first!r} (read "
                                                               "earlier) but is scored as another source", art.id,
                                      "warning", "confusable_outlet")
