@@ -36,3 +36,7 @@ class TrackingError(DiscrepError):
 
 class ConfigError(DiscrepError):
     """A config folder, config file or ``--set`` override cannot be composed (the message says which)."""
+
+
+class ExtractionTimeout(DiscrepError):
+    """Claim extraction of one article ran past its time budget (the article is rejected, the run goes on)."""

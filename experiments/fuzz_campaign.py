@@ -14,6 +14,9 @@ Targets:
   mutate              byte mutations (flips, inserts, BOMs, truncation, splices, huge numbers, markup)
                       of the bundled example files, through the matching reader, extract_guarded and
                       the JSON writer
+  quadratic-html, quadratic-extract, quadratic-csv
+                      random repeated units (tag soup, quotes, number words, dates, abbreviations) at n and
+                      8 n characters: a finding when the time grows more than 24-fold (issue 17)
   score               batches of mutated files through score_files with a quick pipeline (hashing
                       embedder, small classifier): read = scored + rejected and validate_dir == []
 
@@ -89,7 +92,7 @@ def hypothesis_targets(n: int, seed: int, slow: float) -> list[Target]:
     from discrep.errors import DiscrepError
     from discrep.io.ingest import csv_records, html_records, json_records, jsonl_records, txt_records
     from discrep.stages.extract import ClaimExtractor
-    from tests import test_fuzz as F
+    from tests.unit.io import test_fuzz as F
 
     cfg = settings(max_examples=n, deadline=None, database=None, phases=[Phase.generate],
                    suppress_health_check=list(HealthCheck))
@@ -219,7 +222,7 @@ def mutation_target(n: int, seed: int, slow: float) -> Target:
     from discrep.io.output import json_line
     from discrep.stages.extract import ClaimExtractor
     from discrep.stages.guard import extract_guarded
-    from tests import test_fuzz as F
+    from tests.unit.io import test_fuzz as F
 
     rng = random.Random(seed)
     seeds = seed_files()
@@ -266,13 +269,68 @@ def mutation_target(n: int, seed: int, slow: float) -> Target:
     return t
 
 
+# ------------------------------------------------------------------------------------------- quadratic inputs
+PIECES = {  # what a repeated unit is made of, per target (issue 17: the inputs that were quadratic)
+    "html": ["<a", "</", "<!--", "-->", "<!-->", "<![CDATA[", "]]>", "<?", "<!x", "<a b='", "<a b=\"", "'", '"', ">",
+             "=", "/", " ", "\n", "<p>", "</p>", "<nav>", "</footer>", "<script>", "</script", "&", "&#", "x", "<![if",
+             "<!doctype", "\x00"],
+    "extract": ["three", "people", "killed", "in Kyiv", "on 2 January 2024", "Mr.", "said", "the governor", ",", "and",
+                "at least", "10", "3 000", "10^9", "rockets", "were shot down", "Dec.", "(", ")", "“", "”", ";"],
+    "csv": ['"', ",", "\n", "\r\n", '""', "x", "1,Wire,2024-01-02,T,", "\ufeff", " "],
+}
+
+
+def quadratic_target(kind: str, n: int, seed: int, size: int) -> Target:
+    """Random repeated units at ``size`` and 8 x ``size`` characters: a finding when 8 times the input
+    takes more than 24 times as long (and over 0.2 s), i.e. the reader or extractor is super-linear."""
+    from datetime import date as _date
+
+    from discrep.io.ingest import IngestDefaults, csv_records, html_records
+    from discrep.records.core import Article
+    from discrep.stages.extract import ClaimExtractor
+    from discrep.stages.guard import extract_guarded
+
+    rng = random.Random(seed + hash(kind) % 1000)
+    defaults = IngestDefaults(today=_date.today(), outlet="Wire", published=_date(2024, 1, 2),
+                              max_text_chars=20 * size, max_record_bytes=40 * size)
+    extractor = ClaimExtractor()
+    run = {"html": lambda s: list(html_records(s.encode("utf-8", "replace"), "q.html", "q", defaults)),
+           "csv": lambda s: list(csv_records(("id,outlet,published,title,text\n" + s).encode("utf-8", "replace"),
+                                             "q.csv", defaults)),
+           "extract": lambda s: extract_guarded(extractor, [Article("q", "Wire", _date(2024, 1, 2), "T", s)],
+                                                seconds=None)}[kind]
+    t = Target(f"quadratic-{kind}")
+    t0 = time.perf_counter()
+    for _ in range(n):
+        unit = "".join(rng.choice(PIECES[kind]) + (" " if kind == "extract" else "") for _ in range(rng.randint(1, 4)))
+        times = []
+        for m in (1, 8):
+            text = unit * max(1, m * size // len(unit))
+            c0 = time.perf_counter()
+            try:
+                run(text)
+            except Exception as e:  # noqa: BLE001
+                record(t, signature(e), unit, f"{type(e).__name__}: {e}")
+                break
+            times.append(time.perf_counter() - c0)
+        t.cases += 1
+        if len(times) == 2:
+            if times[1] > t.slowest[0]:
+                t.slowest = (times[1], f"{unit!r} x {8 * size // len(unit)}")
+            if times[1] > 0.2 and times[1] > 24 * max(times[0], 1e-3):
+                record(t, f"super-linear: {unit!r}"[:80], unit, f"{size} chars {times[0]:.3f} s, {8 * size} chars "
+                                                               f"{times[1]:.3f} s")
+    t.seconds = time.perf_counter() - t0
+    print(f"  {t.name:<20} {t.cases:>7} units  {t.seconds:6.1f} s  findings: {len(t.findings)}", flush=True)
+    return t
+
+
 # ------------------------------------------------------------------------------------------- whole runs
 def score_target(n: int, seed: int) -> Target:
-    from tests.test_bad_input import quick_pipeline
-
     from discrep.engines.files import score_files
     from discrep.io.ingest import IngestDefaults
     from discrep.io.output import validate_dir
+    from tests.system.test_bad_input import quick_pipeline
 
     rng = random.Random(seed + 1)
     seeds = seed_files()
@@ -316,6 +374,8 @@ def main(argv=None) -> int:
     ap.add_argument("--batches", type=int, default=40, help="whole scoring runs of mutated files (default 40)")
     ap.add_argument("--seed", type=int, default=int(time.time()) % 100000)
     ap.add_argument("--slow", type=float, default=2.0, help="seconds above which one case is a finding")
+    ap.add_argument("--quadratic", type=int, default=60, help="repeated units per quadratic target (default 60)")
+    ap.add_argument("--quadratic-size", type=int, default=20_000, help="characters of the smaller repetition")
     ap.add_argument("--json", help="also write the results here")
     a = ap.parse_args(argv)
     try:
@@ -329,6 +389,8 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     targets = hypothesis_targets(a.examples, a.seed, a.slow)
     targets.append(mutation_target(a.mutations, a.seed, a.slow))
+    for kind in ("html", "extract", "csv") if a.quadratic else ():
+        targets.append(quadratic_target(kind, a.quadratic, a.seed, a.quadratic_size))
     if a.batches:
         targets.append(score_target(a.batches, a.seed))
     total = time.perf_counter() - t0

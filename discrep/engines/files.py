@@ -21,9 +21,8 @@ from pathlib import Path
 
 from discrep import graph
 from discrep.graph import Parts, as_parts
-from discrep.io.ingest import IngestDefaults, count_rejected, iter_articles
+from discrep.io.ingest import IngestDefaults, PeekedArticles, count_rejected
 from discrep.io.writer import write_outputs
-from discrep.records.core import Article
 from discrep.records.result import ScoreResult
 from discrep.resources import conf_dir_or_none
 
@@ -108,8 +107,10 @@ def score_files(inputs, out: str | Path, model_uri: str | None = None, defaults:
         return score_memory(load, inputs, out, defaults, quiet, extra, store_for, t0)
     from discrep.engines.stream import StreamScorer
 
+    items = None
     if not (resume and StreamScorer.resumable(out)):
-        rejects = _nothing_scorable(inputs, defaults)
+        items = PeekedArticles(inputs, defaults)  # read once: the engine goes on from here
+        rejects = None if items.has_article else items.before
         if rejects is not None:  # no model needed to say so
             if not quiet:
                 n_err, n_warn = count_rejected(rejects)
@@ -121,18 +122,7 @@ def score_files(inputs, out: str | Path, model_uri: str | None = None, defaults:
     extra["reconcile_policy"] = parts.reconcile_policy.name
     with store_for(parts) as store:
         return StreamScorer(parts, inputs, out, defaults=defaults, config=config, model_uri=model,
-                            resume=resume, quiet=quiet, extra=extra, store=store).run()
-
-
-def _nothing_scorable(inputs, defaults) -> list | None:
-    """Every reject and warning when the inputs hold no usable article, else None. Stops reading at the
-    first article, so a normal run pays for parsing one record twice."""
-    rejects = []
-    for item in iter_articles(inputs, defaults):
-        if isinstance(item, Article):
-            return None
-        rejects.append(item)
-    return rejects
+                            resume=resume, quiet=quiet, extra=extra, store=store, items=items).run()
 
 
 def _prepare_parts(parts: Parts | None, model_uri, tracking_uri, embedder_options, policy,

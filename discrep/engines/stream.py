@@ -43,7 +43,7 @@ from discrep import graph
 from discrep.errors import InputError
 from discrep.fs import atomic_write
 from discrep.graph import Parts, as_parts
-from discrep.io.ingest import IngestDefaults, expand_items, iter_articles
+from discrep.io.ingest import IngestDefaults, count_csv_records, expand_items, iter_articles
 from discrep.io.writer import Accounting, RunWriter, embedder_stats
 from discrep.records.codec import claim_from_dict, claim_to_dict
 from discrep.records.core import Article, Claim, Incident, Reject
@@ -60,6 +60,7 @@ OUTPUT_PARTS = ("claims.jsonl", "incidents.jsonl", "discrepancies.jsonl", "sourc
                 "figures.jsonl", "grades.jsonl", "syndication.jsonl", "provenance.jsonl")
 RESULT_PARTS = ("claims", "incidents", "discrepancies", "source_pairs", "figures", "grades",
                 "provenance")  # written per unit of time blocks; syndication.jsonl once, from the whole run
+MAX_CHUNK_ITEMS = 10_000  # input items (mostly rejects) of one chunk at most: memory does not grow with rejects
 SPOOLS = ("claims.spool", "vectors.f32", "index.i64", "articles.spool", *ShingleSpool.FILES)
 
 
@@ -132,11 +133,7 @@ def count_items(files: list[Path]) -> int | None:
                 with open(p, "rb") as fh:
                     n += sum(1 for line in fh if line.strip())
             elif suf == ".csv":
-                import csv
-
-                csv.field_size_limit(sys.maxsize)
-                with open(p, encoding="utf-8-sig", errors="replace", newline="") as fh:
-                    n += max(sum(1 for _ in csv.reader(fh)) - 1, 1)
+                n += count_csv_records(p)  # bounded memory, as the reader (csv.reader kept a 200 MB field)
             else:
                 n += 1
         except OSError:
@@ -197,7 +194,7 @@ class StreamScorer:
 
     def __init__(self, pipeline: Parts, inputs, out, defaults: IngestDefaults | None = None,
                  config: StreamConfig | None = None, model_uri: str = "in-memory", resume: bool = False,
-                 quiet: bool = False, extra: dict | None = None, store=None):
+                 quiet: bool = False, extra: dict | None = None, store=None, items=None):
         self.parts = as_parts(pipeline)
         self.inputs = [str(i) for i in inputs]
         self.out = Path(out)
@@ -208,6 +205,7 @@ class StreamScorer:
         self.quiet = quiet
         self.extra = extra or {}
         self.store = store
+        self.items = items  # iter_articles(inputs) already started (PeekedArticles): used by a fresh run
         self.work = self.out / WORK_DIR
         self.state: dict = {}
 
@@ -332,7 +330,8 @@ class StreamScorer:
         items = list(expand_items(self.inputs))
         files = [p for p in items if not isinstance(p, Reject)]
         bar = self._bar(count_items(files) + len(items) - len(files), "rec", "extract+embed", initial=st["items"])
-        it = iter_articles(self.inputs, self.defaults)
+        fresh_items = self.items is not None and st["items"] == 0
+        it = iter(self.items) if fresh_items else iter_articles(self.inputs, self.defaults)
         for _ in range(st["items"]):  # re-read what is done (keeps duplicate-id checks) without scoring it
             next(it)
         try:
@@ -355,7 +354,7 @@ class StreamScorer:
         for item in it:
             buf.append(item)
             n_art += isinstance(item, Article)
-            if n_art >= self.config.chunk_size:
+            if n_art >= self.config.chunk_size or len(buf) >= MAX_CHUNK_ITEMS:  # rejects alone fill one too
                 yield self._prepare(buf, k)
                 buf, n_art = [], 0
         if buf:

@@ -20,12 +20,13 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import BinaryIO
 
 from discrep.errors import InputError
+from discrep.io.htmltext import html_to_text
 from discrep.records.core import Article, Reject
+from discrep.text.sources import slugify
 
 REQUIRED = ("id", "outlet", "published", "title", "text")
 OPTIONAL_STR = ("url", "lang")
@@ -186,6 +187,57 @@ def _has_surrogates(s: str) -> bool:
         return True
 
 
+# Invisible and control characters. In an id, outlet, title, url or lang they only ever make one name
+# look like another ("Test Outlet\u200b") or reorder what is printed next to it (U+202E); in a text,
+# bidi controls and C0/C1 controls other than line breaks and tabs are debris or attacks.
+_FIELD_SPACE = re.compile("[\t\n\r\x0b\x0c\x85\u2028\u2029]+")
+_FIELD_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f"
+                              "\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb]")
+_TEXT_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069\ufff9-\ufffb]")
+_NAMED_FIELDS = ("id", "outlet", "title", "url", "lang")
+
+
+def _clean_field(v: str) -> str:
+    return _FIELD_INVISIBLE.sub("", _FIELD_SPACE.sub(" ", v))
+
+
+def _hygiene(rec: dict) -> list[str]:
+    """NFC-normalise every text field and drop invisible/control characters (see above), in place.
+    Returns the fields that lost characters (normalisation alone is not reported: it changes no letter)."""
+    changed = []
+    for k in (*_NAMED_FIELDS, "text"):
+        v = rec.get(k)
+        if not isinstance(v, str) or not v:
+            continue
+        if not v.isascii() and not unicodedata.is_normalized("NFC", v):
+            v = unicodedata.normalize("NFC", v)
+        w = _TEXT_CONTROL.sub("", v) if k == "text" else _clean_field(v)
+        if len(w) != len(v):
+            changed.append(k)
+        rec[k] = w
+    return changed
+
+
+_HOMOGLYPHS = str.maketrans(
+    "АВЕЅІЈКМНОРСТХУаеѕіјорсхуԁһӏԛԝΑΒΕΖΗΙΚΜΝΟΡΤΥΧαβεικνορτυχ",
+    "ABESIJKMHOPCTXYaesijopcxydhlqwABEZHIKMNOPTYXaBeikvoptux")
+
+
+def outlet_skeleton(name: str) -> str:
+    """What an outlet name looks like: Cyrillic and Greek look-alikes read as Latin, case and spacing ignored."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", name).translate(_HOMOGLYPHS)).strip().casefold()
+
+
+def _mixed_script_words(name: str) -> list[str]:
+    """Words of a name that mix Latin with Cyrillic or Greek letters ("T\u0435st"): almost always spoofing."""
+    out = []
+    for w in re.findall(r"\w+", name):
+        scripts = {unicodedata.name(c, "?").split()[0] for c in w if c.isalpha()}
+        if "LATIN" in scripts and scripts & {"CYRILLIC", "GREEK"}:
+            out.append(w)
+    return out
+
+
 def _article_from_record(rec, origin: str, defaults: IngestDefaults, from_html: bool = False) -> Item:
     """Validate one record (a dict of fields) into an Article, or explain why not."""
     def reject(reason: str, code: str, rid: str | None = None) -> Item:
@@ -202,6 +254,7 @@ def _article_from_record(rec, origin: str, defaults: IngestDefaults, from_html: 
         rec["outlet"] = defaults.outlet
     if defaults.published and _blank(rec.get("published")):
         rec["published"] = defaults.published.isoformat()
+    cleaned = _hygiene(rec)
     rid = rec.get("id")
     rid_s = None
     if isinstance(rid, str) and rid.strip() and len(rid) <= MAX_ID_CHARS and not _has_surrogates(rid):
@@ -229,6 +282,15 @@ def _article_from_record(rec, origin: str, defaults: IngestDefaults, from_html: 
             return reject(f"field {k!r} has {len(v):,} characters, over the limit of {MAX_FIELD_CHARS:,}"
                           + (" (is the first line the whole article?)" if k == "title" else ""), "too_large", rid_s)
     notes: list[Reject] = []
+    if cleaned:
+        notes.append(Reject(origin, f"field(s) {', '.join(cleaned)} held invisible or control characters "
+                                    "(zero-width, bidi override, NUL, terminal escapes …); removed", rid_s, "warning",
+                            "control_characters"))
+    mixed = _mixed_script_words(rec["outlet"])
+    if mixed:
+        notes.append(Reject(origin, f"outlet {rec['outlet']!r} mixes Latin with Cyrillic or Greek letters in "
+                                    f"{', '.join(map(repr, mixed[:3]))}; it reads as {outlet_skeleton(rec['outlet'])!r} "
+                                    "but is scored as a source of its own", rid_s, "warning", "confusable_outlet"))
     text = rec["text"]
     if len(text) > defaults.max_text_chars:
         return reject(f"text has {len(text):,} characters, over the limit of {defaults.max_text_chars:,} "
@@ -305,7 +367,8 @@ def _decode_error(e: UnicodeDecodeError, what: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- JSONL / JSON
-def jsonl_records(stream: BinaryIO, name: str, defaults: IngestDefaults) -> Iterator[Item]:
+def jsonl_records(stream: BinaryIO, name: str, defaults: IngestDefaults, tally: _Tally | None = None
+                  ) -> Iterator[Item]:
     """One record per non-blank line of a binary stream (a file, or bytes in tests and fuzzing)."""
     head = stream.read(4)
     stream.seek(0)
@@ -322,6 +385,8 @@ def jsonl_records(stream: BinaryIO, name: str, defaults: IngestDefaults) -> Iter
     for lineno, raw in enumerate(source, 1):
         origin = f"{name}:{lineno}"
         if raw is None:  # over the size limit: skipped unread
+            if tally is not None:
+                tally.records += 1
             yield None, [Reject(origin, f"line is over {defaults.max_record_bytes:,} bytes; not read",
                                 None, "error", "too_large")]
             continue
@@ -329,6 +394,8 @@ def jsonl_records(stream: BinaryIO, name: str, defaults: IngestDefaults) -> Iter
             raw = raw[len(codecs.BOM_UTF8):]
         if not raw.strip():
             continue
+        if tally is not None:
+            tally.records += 1
         if len(raw) > defaults.max_record_bytes:
             yield None, [Reject(origin, f"line is {len(raw):,} bytes, over the limit of "
                                         f"{defaults.max_record_bytes:,}", None, "error", "too_large")]
@@ -366,9 +433,9 @@ def _bounded_lines(stream: BinaryIO, limit: int) -> Iterator[bytes | None]:
         yield line
 
 
-def read_jsonl(path: Path, defaults: IngestDefaults) -> Iterator[Item]:
+def read_jsonl(path: Path, defaults: IngestDefaults, tally: _Tally | None = None) -> Iterator[Item]:
     with open(path, "rb") as fh:
-        yield from jsonl_records(fh, str(path), defaults)
+        yield from jsonl_records(fh, str(path), defaults, tally)
 
 
 def json_records(data: bytes, name: str, defaults: IngestDefaults) -> Iterator[Item]:
@@ -387,33 +454,256 @@ def json_records(data: bytes, name: str, defaults: IngestDefaults) -> Iterator[I
         yield _article_from_record(doc, name, defaults)
 
 
-def read_json(path: Path, defaults: IngestDefaults) -> Iterator[Item]:
-    yield from json_records(path.read_bytes(), str(path), defaults)
+def read_json(path: Path, defaults: IngestDefaults, tally: _Tally | None = None) -> Iterator[Item]:
+    """A .json file up to the record size limit is read whole; a bigger one is read element by element
+    (an array) or line by line (anything else), so its size never decides the memory a run needs."""
+    if path.stat().st_size <= defaults.max_record_bytes:
+        yield from json_records(path.read_bytes(), str(path), defaults)
+        return
+    with open(path, "rb") as fh:
+        head = fh.read(64).lstrip(codecs.BOM_UTF8 + b" \t\r\n")
+        fh.seek(0)
+        if head.startswith(b"["):
+            yield from json_array_records(fh, str(path), defaults, tally)
+        else:
+            yield from jsonl_records(fh, str(path), defaults, tally)
+
+
+def json_array_records(stream: BinaryIO, name: str, defaults: IngestDefaults, tally: _Tally | None = None,
+                       chunk: int = 1 << 20) -> Iterator[Item]:
+    """The elements of a JSON array, decoded one at a time from a sliding buffer: memory grows with the
+    largest element (refused over ``max_record_bytes``), not with the file."""
+    dec = json.JSONDecoder()
+    reader = codecs.getincrementaldecoder("utf-8-sig")(errors="strict")
+    buf, pos, eof, k = "", 0, False, 0
+    ws = re.compile(r"[ \t\r\n]*")
+
+    def more() -> bool:
+        nonlocal buf, pos, eof
+        if eof:
+            return False
+        b = stream.read(chunk)
+        eof = not b
+        buf = buf[pos:] + reader.decode(b, final=eof)
+        pos = 0
+        return True
+
+    def fail(why: str, code: str = "bad_json") -> Item:
+        return None, [Reject(f"{name}[{k}]", f"{why}; rest of file not read", None, "error", code)]
+
+    try:
+        while True:  # up to and past the opening bracket
+            pos = ws.match(buf, pos).end()
+            if pos < len(buf) or not more():
+                break
+        if buf[pos:pos + 1] != "[":
+            yield fail("not a JSON array")
+            return
+        pos += 1
+        while True:
+            while True:
+                pos = ws.match(buf, pos).end()
+                if pos < len(buf) or not more():
+                    break
+            if buf[pos:pos + 1] == "]":
+                if k == 0:
+                    yield None, [Reject(name, "JSON array is empty", None, "error", "empty_file")]
+                return
+            if k and buf[pos:pos + 1] == ",":
+                pos += 1
+                continue
+            while True:
+                try:
+                    rec, end = dec.raw_decode(buf, pos)
+                    if end >= len(buf) and more():  # a number cut by the chunk boundary: decode it again
+                        continue
+                    break
+                except json.JSONDecodeError as e:
+                    cut = e.pos >= len(buf) - 1 or e.msg.startswith("Unterminated string")  # or malformed
+                    if not cut or (eof and not more()):
+                        if tally is not None:
+                            tally.records += 1
+                        yield fail(f"malformed JSON: {e.msg}")
+                        return
+                    if len(buf) - pos > defaults.max_record_bytes:
+                        if tally is not None:
+                            tally.records += 1
+                        yield fail(f"array element is over {defaults.max_record_bytes:,} characters", "too_large")
+                        return
+                    if not more():
+                        if tally is not None:
+                            tally.records += 1
+                        yield fail(f"malformed JSON: {e.msg}")
+                        return
+                except RecursionError:
+                    if tally is not None:
+                        tally.records += 1
+                    yield fail("malformed JSON: nesting too deep")
+                    return
+            if tally is not None:
+                tally.records += 1
+            yield _article_from_record(rec, f"{name}[{k}]", defaults)
+            pos, k = end, k + 1
+            pos = ws.match(buf, pos).end()
+            if pos >= len(buf):
+                more()
+                pos = ws.match(buf, pos).end()
+            if buf[pos:pos + 1] not in (",", "]"):
+                if pos >= len(buf):
+                    yield fail("JSON array is not closed")
+                else:
+                    yield fail(f"expected ',' or ']' after element {k - 1}")
+                return
+    except UnicodeDecodeError as e:
+        yield None, [Reject(name, _decode_error(e, "file") + "; rest of file not read", None, "error", "bad_encoding")]
 
 
 # ---------------------------------------------------------------------------------------------- CSV
 _BAD_BYTE = re.compile("[\udc80-\udcff]")
 
 
-def csv_records(data: bytes, name: str, defaults: IngestDefaults) -> Iterator[Item]:
-    """Rows of a CSV file with a header line; a row with bad bytes loses that row only."""
-    codec = _bom_codec(data)
-    if codec == "utf-8-sig":  # bad bytes are judged row by row below
-        data, codec = data[len(codecs.BOM_UTF8):], None
-    try:
-        text = data.decode(codec, "strict") if codec else data.decode("utf-8", "surrogateescape")
-    except UnicodeDecodeError as e:
-        yield None, [Reject(name, _decode_error(e, "file"), None, "error", "bad_encoding")]
-        return
+_SINGLE_LINE = {"id", "outlet", "published", "title", "url", "lang"}  # a line break in one of these is a lost quote
+_CSV_CHUNK = 1 << 20
+
+
+class _CsvSplitter:
+    """Physical CSV records of a text stream, one at a time, with bounded memory.
+
+    The csv module lets a quoted field run across lines (right for a text with paragraphs), so one
+    stray ``"`` at the start of a title silently swallows the rows after it. This splitter follows
+    the same quoting rules (csv's defaults, non-strict) and records which field a record left open
+    at each line break, so that :func:`csv_records` can tell a text with paragraphs from a row
+    that swallowed its neighbours.
+    """
+
+    def __init__(self, ts, limit: int):
+        self.ts = ts
+        self.limit = limit
+        self.lineno = 0
+        self.pending: list[tuple[str, int]] = []  # physical lines given back, with their numbers
+
+    def _line(self) -> tuple[str, int, bool] | None:
+        """(text of one physical line — or its first ``limit`` characters —, its number, cut)."""
+        if self.pending:
+            text, n = self.pending.pop()
+            return text, n, False
+        line = self.ts.readline(self.limit + 1)
+        if not line:
+            return None
+        self.lineno += 1
+        cut = len(line) > self.limit and not line.endswith(("\n", "\r"))
+        return line, self.lineno, cut
+
+    def push_back(self, lines: list[tuple[str, int]]):
+        self.pending.extend(reversed(lines))
+
+    def records(self):
+        """Yield (first line number, [(line, number)], open fields at the inner line breaks, too large).
+
+        A record over ``limit`` characters is consumed without being kept (its lines list is empty)."""
+        while True:
+            got = self._line()
+            if got is None:
+                return
+            line, start, cut = got
+            lines = [(line, start)]
+            size = len(line)
+            big = cut
+            state, field = _scan_csv(line, "start", 0)
+            opened: list[int] = []
+            while state in ("quoted", "quote") or cut:
+                if not cut:
+                    opened.append(field)
+                nxt = self._line() if not cut else self._rest_of_line()
+                if nxt is None:
+                    break
+                line, n, cut = nxt
+                size += len(line)
+                if size > self.limit:
+                    big = True
+                if big:
+                    lines = []
+                else:
+                    lines.append((line, n))
+                state, field = _scan_csv(line, state, field)
+            yield start, ([] if big else lines), opened, big
+
+    def _rest_of_line(self):
+        more = self.ts.readline(_CSV_CHUNK)
+        if not more:
+            return None
+        return more, self.lineno, not more.endswith(("\n", "\r"))
+
+
+def _scan_csv(s: str, state: str, field: int) -> tuple[str, int]:
+    """Run csv's quoting rules over ``s`` from ``state`` ("start" of a field, "field" unquoted, "quoted",
+    "quote": a quote seen inside a quoted field); returns the state at the end and the field index."""
+    p, n = 0, len(s)
+    while p < n:
+        if state == "quoted":
+            q = s.find('"', p)
+            if q < 0:
+                return "quoted", field
+            p, state = q + 1, "quote"
+            continue
+        c = s[p]
+        if state == "quote":
+            if c == '"':
+                p, state = p + 1, "quoted"
+                continue
+            state = "field"  # the closing quote: what follows up to the comma is kept (non-strict csv)
+        if state == "start" and c == '"':
+            p, state = p + 1, "quoted"
+            continue
+        q = s.find(",", p)
+        if q < 0:
+            return "start", field  # the line ends the record
+        p, state, field = q + 1, "start", field + 1
+    return ("start" if state == "field" else state), field
+
+
+def csv_records(data: bytes | BinaryIO, name: str, defaults: IngestDefaults, tally: _Tally | None = None
+                ) -> Iterator[Item]:
+    """Rows of a CSV file with a header line, read record by record (memory bounded by the record limit).
+
+    A row with bad bytes loses that row only. A row whose quote is never closed where a closed one
+    was expected (a line break inside a title, or a line inside a quoted text that is itself a
+    complete row) is rejected, and the rows it would have swallowed are read on their own."""
+    stream = io.BytesIO(data) if isinstance(data, (bytes, bytearray)) else data
+    codec = _bom_codec(stream.read(4))
+    stream.seek(0)
+    if codec in ("utf-16", "utf-32"):
+        ts = io.TextIOWrapper(stream, encoding=codec, errors="strict", newline="")
+    else:  # bad bytes are judged row by row below
+        ts = io.TextIOWrapper(stream, encoding="utf-8-sig" if codec else "utf-8", errors="surrogateescape",
+                              newline="")
     csv.field_size_limit(sys.maxsize)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    split = _CsvSplitter(ts, defaults.max_record_bytes)
+    records = split.records()
     try:
-        header = next(reader, None)
-    except csv.Error as e:
-        yield None, [Reject(f"{name}:1", f"CSV header cannot be parsed: {e}", None, "error", "bad_csv")]
-        return
+        yield from _csv_rows(records, split, name, defaults, tally)
+    except UnicodeDecodeError as e:
+        yield None, [Reject(name, _decode_error(e, "file") + "; rest of file not read", None, "error", "bad_encoding")]
+    finally:
+        ts.detach()
+
+
+def _csv_parse(lines: list[tuple[str, int]]) -> list[list[str]]:
+    return list(csv.reader(io.StringIO("".join(t for t, _ in lines), newline="")))
+
+
+def _csv_rows(records, split: _CsvSplitter, name: str, defaults: IngestDefaults, tally: _Tally | None):
+    first = next(records, None)
+    header = None
+    if first is not None and not first[3]:
+        try:
+            header = (_csv_parse(first[1]) or [None])[0]
+        except csv.Error as e:
+            yield None, [Reject(f"{name}:1", f"CSV header cannot be parsed: {e}", None, "error", "bad_csv")]
+            return
     if not header or not any(h.strip() for h in header):
-        yield None, [Reject(name, "CSV file is empty (no header line)", None, "error", "empty_file")]
+        yield None, [Reject(name, "CSV file is empty (no header line)" if first is None or not first[3] else
+                            "CSV header line is over the record size limit", None, "error", "empty_file")]
         return
     cols = [h.strip().lstrip("\ufeff").lower() for h in header]
     if any(_BAD_BYTE.search(c) for c in cols):
@@ -426,25 +716,34 @@ def csv_records(data: bytes, name: str, defaults: IngestDefaults) -> Iterator[It
         yield None, [Reject(name, f"CSV header lacks column(s): {', '.join(missing)} (has: {_brief(', '.join(cols), 200)})",
                             None, "error", "missing_field")]
         return
-    prev = reader.line_num
-    while True:
-        start = prev + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as e:
-            if reader.line_num == prev:  # no progress: give up on the rest rather than loop
-                yield None, [Reject(f"{name}:{start}", f"CSV parse error, rest of file not read: {e}", None,
-                                    "error", "bad_csv")]
-                return
-            yield None, [Reject(f"{name}:{start}", f"CSV parse error: {e}", None, "error", "bad_csv")]
-            prev = reader.line_num
-            continue
-        prev = reader.line_num
+    for start, lines, opened, big in records:
         origin = f"{name}:{start}"
-        if not row:
+        if not big and not "".join(t for t, _ in lines).strip("\r\n"):
+            continue  # a blank line is no record
+        if tally is not None:
+            tally.records += 1
+        if big:
+            yield None, [Reject(origin, f"CSV record is over {defaults.max_record_bytes:,} characters; not read",
+                                None, "error", "too_large")]
             continue
+        swallowed = _swallowed(lines, opened, cols)
+        if swallowed is not None:
+            col = cols[opened[0]] if opened[0] < len(cols) else f"field {opened[0] + 1}"
+            kept, rest = lines[:swallowed], lines[swallowed:]
+            split.push_back(rest)
+            yield None, [Reject(origin, f"CSV row has an unterminated quote in {col!r} that would swallow the "
+                                        f"{len(rest)} line(s) after it (from line {rest[0][1]}); row rejected, "
+                                        "the lines after it are read on their own", None, "error", "bad_csv")]
+            continue
+        try:
+            rows = _csv_parse(lines)
+        except csv.Error as e:
+            yield None, [Reject(origin, f"CSV parse error: {e}", None, "error", "bad_csv")]
+            continue
+        if len(rows) != 1:
+            yield None, [Reject(origin, f"CSV record parses as {len(rows)} rows; not read", None, "error", "bad_csv")]
+            continue
+        row = rows[0]
         rid = row[cols.index("id")] if "id" in cols and cols.index("id") < len(row) else None
         if any(_BAD_BYTE.search(v) for v in row):
             yield None, [Reject(origin, "row is not valid UTF-8; re-encode the file as UTF-8", None, "error",
@@ -457,8 +756,40 @@ def csv_records(data: bytes, name: str, defaults: IngestDefaults) -> Iterator[It
         yield _article_from_record(rec, origin, defaults)
 
 
-def read_csv(path: Path, defaults: IngestDefaults) -> Iterator[Item]:
-    yield from csv_records(path.read_bytes(), str(path), defaults)
+def _swallowed(lines: list[tuple[str, int]], opened: list[int], cols: list[str]) -> int | None:
+    """Where a multi-line record stops being believable (the index of the first line it swallowed), or None.
+
+    A line break inside a one-line column (id, outlet, date, title, url, lang) means its opening
+    quote was never meant to be one; inside a text, a line that is itself a complete row (every
+    column, an id and a readable date) means the same."""
+    if len(lines) < 2:
+        return None
+    if opened[0] >= len(cols) or cols[opened[0]] in _SINGLE_LINE:
+        return 1
+    id_at = cols.index("id") if "id" in cols else None
+    date_at = cols.index("published") if "published" in cols else None
+    for k in range(1, len(lines)):
+        line = lines[k][0]
+        if line.count(",") < len(cols) - 1:
+            continue
+        try:
+            row = next(csv.reader([line.rstrip("\r\n")]), [])
+        except csv.Error:
+            continue
+        if len(row) != len(cols) or (id_at is not None and not row[id_at].strip()):
+            continue
+        if date_at is not None:
+            try:
+                parse_date(row[date_at])
+            except ValueError:
+                continue
+        return k
+    return None
+
+
+def read_csv(path: Path, defaults: IngestDefaults, tally: _Tally | None = None) -> Iterator[Item]:
+    with open(path, "rb") as fh:
+        yield from csv_records(fh, str(path), defaults, tally)
 
 
 # ---------------------------------------------------------------------------------------------- plain text
@@ -466,137 +797,77 @@ _HEADER = re.compile(r"^(outlet|published|date|lang|language|url|id)\s*:\s*(.*)$
 
 
 def txt_records(data: bytes, name: str, stem: str, defaults: IngestDefaults) -> Iterator[Item]:
-    """First line is the title; optional ``Key: value`` header lines follow; then the body."""
+    """The title line, with optional ``Key: value`` header lines before or after it, then the body.
+    A file of one paragraph and nothing else is all body: its first sentence becomes the title."""
     try:
         content = decode_text(data)
     except UnicodeDecodeError as e:
         yield None, [Reject(name, _decode_error(e, "file"), stem, "error", "bad_encoding")]
         return
     lines = content.splitlines()
-    while lines and not lines[0].strip():
-        lines.pop(0)
-    if not lines:
-        yield None, [Reject(name, "file is empty or whitespace only", stem, "error", "empty_text")]
+    rec: dict = {"id": stem}
+    i = _txt_headers(lines, 0, rec)
+    if i >= len(lines):
+        yield None, [Reject(name, "file is empty or whitespace only" if not rec.keys() - {"id"} else
+                            "file holds header lines only, no title or text", stem, "error", "empty_text")]
         return
-    rec: dict = {"id": stem, "title": lines[0].strip()}
-    i = 1
+    title_line = lines[i].strip()
+    i = _txt_headers(lines, i + 1, rec, skip_blank=False)
+    body = "\n".join(lines[i:]).strip()
+    notes = []
+    if body:
+        rec["title"], rec["text"] = title_line, body
+    else:
+        rec["text"], rec["title"] = title_line, _first_sentence(title_line)
+        notes.append(Reject(name, "file holds one paragraph and no title line; its first sentence is used as the "
+                                  "title", stem, "warning", "title_from_text"))
+    art, more = _article_from_record(rec, name, defaults)
+    yield art, (notes if art is not None else []) + more
+
+
+def _txt_headers(lines: list[str], i: int, rec: dict, skip_blank: bool = True) -> int:
+    """Read ``Key: value`` lines from ``i`` into ``rec``; returns the first line that is not one."""
     while i < len(lines):
-        m = _HEADER.match(lines[i].strip())
+        line = lines[i].strip()
+        if not line and skip_blank:
+            i += 1
+            continue
+        m = _HEADER.match(line)
         if not m:
             break
         key = {"date": "published", "language": "lang"}.get(m.group(1).lower(), m.group(1).lower())
         rec[key] = m.group(2).strip()
         i += 1
-    rec["text"] = "\n".join(lines[i:]).strip()
-    yield _article_from_record(rec, name, defaults)
+    return i
 
 
-def read_txt(path: Path, defaults: IngestDefaults) -> Iterator[Item]:
-    data = _read_limited(path, defaults)
+def _first_sentence(para: str, limit: int = 200) -> str:
+    m = re.match(r"(.{10,}?[.!?])(?=\s|$)", para[:limit])
+    if m:
+        return m.group(1)
+    if len(para) <= limit:
+        return para
+    cut = para[:limit].rsplit(" ", 1)[0]
+    return (cut if len(cut) > limit // 2 else para[:limit]).rstrip() + "…"
+
+
+def read_txt(path: Path, defaults: IngestDefaults, stem: str | None = None) -> Iterator[Item]:
+    data = _read_limited(path, defaults, stem)
     if isinstance(data, Reject):
         yield None, [data]
         return
-    yield from txt_records(data, str(path), path.stem, defaults)
+    yield from txt_records(data, str(path), stem or path.stem, defaults)
 
 
-def _read_limited(path: Path, defaults: IngestDefaults) -> bytes | Reject:
+def _read_limited(path: Path, defaults: IngestDefaults, stem: str | None = None) -> bytes | Reject:
     size = path.stat().st_size
     if size > defaults.max_record_bytes:
         return Reject(str(path), f"file is {size:,} bytes, over the limit of {defaults.max_record_bytes:,} for "
-                                 "one article; not read", path.stem, "error", "too_large")
+                                 "one article; not read", stem or path.stem, "error", "too_large")
     return path.read_bytes()
 
 
 # ---------------------------------------------------------------------------------------------- HTML
-class _HTMLText(HTMLParser):
-    SKIP = {"script", "style", "noscript", "nav", "footer", "header", "aside", "form", "template", "svg", "iframe",
-            "object", "embed", "button", "select", "textarea", "math", "canvas", "video", "audio"}
-    BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "article", "section", "figcaption",
-             "blockquote", "tr"}
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.skip = 0
-        self.parts: list[str] = []
-        self.article_parts: list[str] = []
-        self.in_article = 0
-        self.in_title = False
-        self.title = ""
-        self.h1 = ""
-        self.in_h1 = False
-        self.meta: dict[str, str] = {}
-        self.lang = ""
-
-    def handle_starttag(self, tag, attrs):
-        a = {k.lower(): (v or "") for k, v in attrs}
-        if tag == "html" and not self.lang:
-            self.lang = a.get("lang", "")
-        if tag == "meta":
-            key = (a.get("name") or a.get("property") or a.get("http-equiv") or "").lower()
-            if key:
-                self.meta[key] = a.get("content", "")
-            return
-        if tag in self.SKIP:
-            self.skip += 1
-        if tag in ("article", "main"):
-            self.in_article += 1
-        if tag == "title":
-            self.in_title = True
-        if tag == "h1":
-            self.in_h1 = True
-        if tag in self.BLOCK:
-            self._emit("\n\n")
-
-    def handle_endtag(self, tag):
-        if tag in self.SKIP and self.skip:
-            self.skip -= 1
-        if tag in ("article", "main") and self.in_article:
-            self.in_article -= 1
-        if tag == "title":
-            self.in_title = False
-        if tag == "h1":
-            self.in_h1 = False
-        if tag in self.BLOCK:
-            self._emit("\n\n")
-
-    def handle_data(self, data):
-        if self.skip:  # before the title: a <script> nested in <title> must not leak into it
-            return
-        if self.in_title:
-            self.title += data
-            return
-        if self.in_h1:
-            self.h1 += data
-            return
-        self._emit(data)
-
-    def _emit(self, s):
-        if self.skip:
-            return
-        self.parts.append(s)
-        if self.in_article:
-            self.article_parts.append(s)
-
-
-def html_to_text(html: str) -> tuple[str, str, dict[str, str]]:
-    """Main text, title and meta tags of an HTML page; scripts, styles and page chrome are dropped.
-
-    Markup is never interpreted beyond this: entities become plain characters, so ``&lt;script&gt;``
-    stays text (and the report escapes it again on output).
-    """
-    p = _HTMLText()
-    p.feed(html)
-    p.close()
-    body = "".join(p.article_parts) if "".join(p.article_parts).strip() else "".join(p.parts)
-    paras = [re.sub(r"\s+", " ", x).strip() for x in re.split(r"\n\s*\n", body)]
-    text = "\n\n".join(x for x in paras if x)
-    title = re.sub(r"\s+", " ", p.h1 or p.title or p.meta.get("og:title", "")).strip()
-    meta = dict(p.meta)
-    if p.lang and "language" not in meta:
-        meta["language"] = p.lang
-    return text, title, meta
-
-
 _CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.I)
 
 
@@ -610,18 +881,32 @@ def _decode_html(raw: bytes) -> tuple[str, str | None]:
         except UnicodeDecodeError:
             pass
     m = _CHARSET.search(raw[:4096])
+    note = None
     if m:
         name = m.group(1).decode("ascii", "replace")
         try:
             if codecs.lookup(name).name not in ("rot-13", "unicode-escape", "raw-unicode-escape", "punycode", "idna", "utf-7"):
-                return raw.decode(name), None
+                if not _ascii_compatible(name):  # the declaration was just read as ASCII: it cannot be true
+                    note = (f"page declares charset={name} but its bytes are ASCII-compatible (no byte-order mark); "
+                            "the declaration was ignored, as browsers do")
+                else:
+                    return raw.decode(name), None
         except (LookupError, UnicodeDecodeError, ValueError):
             pass
     try:
-        return raw.decode("utf-8"), None
+        return raw.decode("utf-8"), note
     except UnicodeDecodeError as e:
         return raw.decode("cp1252", "replace"), (f"page is not valid UTF-8 (byte {e.start}) and declares no usable "
                                                  "charset; decoded as Windows-1252, some characters may be wrong")
+
+
+def _ascii_compatible(codec: str) -> bool:
+    """UTF-16/32 and EBCDIC pages cannot declare their charset in bytes that an ASCII pattern finds."""
+    probe = '<meta charset="x">'
+    try:
+        return probe.encode(codec) == probe.encode("ascii")
+    except (LookupError, UnicodeError, ValueError):
+        return False
 
 
 def html_records(raw: bytes, name: str, stem: str, defaults: IngestDefaults) -> Iterator[Item]:
@@ -646,12 +931,12 @@ def html_records(raw: bytes, name: str, stem: str, defaults: IngestDefaults) -> 
     yield art, notes
 
 
-def read_html(path: Path, defaults: IngestDefaults) -> Iterator[Item]:
-    data = _read_limited(path, defaults)
+def read_html(path: Path, defaults: IngestDefaults, stem: str | None = None) -> Iterator[Item]:
+    data = _read_limited(path, defaults, stem)
     if isinstance(data, Reject):
         yield None, [data]
         return
-    yield from html_records(data, str(path), path.stem, defaults)
+    yield from html_records(data, str(path), stem or path.stem, defaults)
 
 
 _PARSERS = {"jsonl": read_jsonl, "json": read_json, "csv": read_csv, "txt": read_txt, "html": read_html}
@@ -673,6 +958,14 @@ def expand_inputs(paths: Iterable[str | Path]) -> list[Path]:
 
 def expand_items(paths: Iterable[str | Path]) -> Iterator[Path | Reject]:
     """Input files, and a Reject for each path that is missing, an empty folder or a skipped file."""
+    for item in _expand(paths):
+        yield item if isinstance(item, Reject) else item[0]
+
+
+def _expand(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str] | Reject]:
+    """:func:`expand_items` with the id a .txt/.html file gets: its name without the suffix, and for a
+    file found in a subfolder of an input folder its path from there (``2024/01/article``), so two
+    ``article.txt`` in different subfolders are two articles, not a duplicate id."""
     for p in map(Path, paths):
         if p.is_dir():
             files = sorted(f for f in p.rglob("*") if f.is_file()
@@ -685,34 +978,43 @@ def expand_items(paths: Iterable[str | Path]) -> Iterator[Path | Reject]:
             if not usable:
                 yield Reject(str(p), "folder holds no .jsonl, .json, .csv, .txt or .html files", None, "error",
                              "empty_folder")
-            yield from usable
+            for f in usable:
+                rel = f.relative_to(p)
+                yield f, (rel.parent / f.stem).as_posix() if rel.parent != Path(".") else f.stem
         elif p.is_file():
-            yield p
+            yield p, p.stem
         else:
             yield Reject(str(p), "input not found", None, "error", "not_found")
 
 
 def iter_articles(paths: Iterable[str | Path], defaults: IngestDefaults | None = None,
-               seen_ids: set[str] | None = None) -> Iterator[Article | Reject]:
+                  seen_ids: set[str] | None = None) -> Iterator[Article | Reject]:
     """Articles and rejects/warnings from every input, in order; duplicate ids after the first are rejected.
 
     Never raises for bad input: a missing path, an unreadable file or a bad record is a Reject.
-    A warning (``severity="warning"``) follows the article it is about.
+    A warning (``severity="warning"``) follows the article it is about. Every physical record of a
+    file (a JSONL line, a CSV record, a JSON array element, a .txt/.html file) gives exactly one
+    article or one error: a reader that lost one would show as an ``unaccounted_record`` reject.
     """
     defaults = defaults or IngestDefaults()
     seen = seen_ids if seen_ids is not None else set()
-    for path in expand_items(paths):
-        if isinstance(path, Reject):
-            yield path
+    looks: dict[str, str] = {}  # outlet skeleton -> the first outlet that looked like that
+    for item in _expand(paths):
+        if isinstance(item, Reject):
+            yield item
             continue
+        path, stem = item
         kind = SUFFIXES.get(path.suffix.lower())
         if kind is None:
             yield Reject(str(path), f"unsupported file type {path.suffix!r} (use .jsonl, .json, .csv, .txt or .html)",
                          None, "error", "unsupported_file")
             continue
         n = 0
+        tally = _Tally()
         try:
-            for art, notes in _PARSERS[kind](path, defaults):
+            reader = _PARSERS[kind](path, defaults, stem) if kind in ("txt", "html") else \
+                _PARSERS[kind](path, defaults, tally)
+            for art, notes in reader:
                 n += 1
                 if art is not None:
                     if art.id in seen:
@@ -721,6 +1023,16 @@ def iter_articles(paths: Iterable[str | Path], defaults: IngestDefaults | None =
                         continue
                     seen.add(art.id)
                     yield art
+                    look = outlet_skeleton(art.outlet)
+                    first = looks.setdefault(look, art.outlet)
+                    if first != art.outlet and slugify(first) != slugify(art.outlet) and \
+                            not any(r.code == "confusable_outlet" for r in notes):  # one such warning a record
+                        yield Reject(art.origin or str(path), f"outlet {art.outlet!r} looks like {first!r} (read "
+                                                              "earlier) but is scored as another source", art.id,
+                                     "warning", "confusable_outlet")
+                elif not any(r.severity == "error" for r in notes):
+                    yield Reject(str(path), "a record was neither read nor rejected; please report it", None,
+                                 "error", "unaccounted_record")
                 yield from notes
         except OSError as e:
             yield Reject(str(path), f"cannot read file: {e.strerror or e}", None, "error", "unreadable")
@@ -729,8 +1041,98 @@ def iter_articles(paths: Iterable[str | Path], defaults: IngestDefaults | None =
             yield Reject(str(path), f"internal error while reading, rest of file skipped ({type(e).__name__}: "
                                     f"{str(e)[:200]}); please report it", None, "error", "internal_error")
             continue
+        for _ in range(tally.records - n):  # counted by the reader before parsing
+            yield Reject(str(path), "a physical record of this file was neither read nor rejected; please report it",
+                         None, "error", "unaccounted_record")
         if n == 0:
             yield Reject(str(path), "file holds no records (empty or blank lines only)", None, "error", "empty_file")
+
+
+@dataclass
+class _Tally:
+    """Physical records a reader met, counted before they are parsed (see :func:`iter_articles`)."""
+
+    records: int = 0
+
+
+class RejectSpool:
+    """A list of rejects whose memory is bounded: the first ``keep`` stay in memory, the rest go to an
+    anonymous temporary file. Supports what the writers use: append, len, iteration (again and again)
+    and slices from the start."""
+
+    def __init__(self, keep: int = 10_000):
+        self.keep = keep
+        self.mem: list[Reject] = []
+        self.n = 0
+        self._file = None
+
+    def append(self, r: Reject):
+        self.n += 1
+        if len(self.mem) < self.keep:
+            self.mem.append(r)
+            return
+        if self._file is None:
+            import tempfile
+
+            self._file = tempfile.TemporaryFile()
+        self._file.seek(0, io.SEEK_END)
+        row = [r.input, r.reason, r.id, r.severity, r.code]  # not asdict: it deep-copies, 30 us a reject
+        self._file.write(json.dumps(row, ensure_ascii=False).encode("utf-8", "surrogatepass") + b"\n")
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __bool__(self) -> bool:
+        return self.n > 0
+
+    def __iter__(self) -> Iterator[Reject]:
+        yield from self.mem
+        if self._file is not None:
+            self._file.flush()
+            self._file.seek(0)
+            for line in self._file:
+                yield Reject(*json.loads(line.decode("utf-8", "surrogatepass")))
+
+    def __getitem__(self, k):
+        if isinstance(k, slice) and (k.start or 0) >= 0 and (k.stop is None or k.stop <= self.keep) and \
+                k.step is None:
+            return self.mem[k]
+        return list(self)[k]
+
+
+class PeekedArticles:
+    """:func:`iter_articles`, read up to its first article: whether there is anything to score is known
+    before a model is loaded, and iterating gives every item once — the ones read so far are not
+    parsed again (the rejects before the first article wait in a :class:`RejectSpool`)."""
+
+    def __init__(self, paths: Iterable[str | Path], defaults: IngestDefaults | None = None, keep: int = 10_000):
+        self._it = iter_articles(paths, defaults)
+        self.before = RejectSpool(keep)
+        self.first: Article | None = None
+        for item in self._it:
+            if isinstance(item, Article):
+                self.first = item
+                break
+            self.before.append(item)
+
+    @property
+    def has_article(self) -> bool:
+        return self.first is not None
+
+    def __iter__(self) -> Iterator[Article | Reject]:
+        yield from self.before
+        if self.first is not None:
+            yield self.first
+            yield from self._it
+
+
+def count_csv_records(path: Path, limit: int = MAX_RECORD_BYTES) -> int:
+    """Physical records of a CSV file after its header (for a progress bar), in bounded memory."""
+    with open(path, "rb") as fh:
+        ts = io.TextIOWrapper(fh, encoding="utf-8-sig", errors="replace", newline="")
+        n = sum(1 for _, lines, _, big in _CsvSplitter(ts, limit).records()
+                if big or "".join(t for t, _ in lines).strip("\r\n"))
+    return max(n - 1, 1)
 
 
 def read_articles(paths: Iterable[str | Path], defaults: IngestDefaults | None = None) -> tuple[list[Article], list[Reject]]:

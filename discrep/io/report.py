@@ -84,9 +84,23 @@ NUM_RE = re.compile(r"(?<![\w])(?:(?:at least|more than|over|about|nearly|almost
                     r"fewer than|less than)\s+)?(?:\d[\d,.]*\d|\d|" + NUM_WORDS + r")(?![\w])", re.I)
 
 
-def esc(x) -> str:
-    """HTML-escape anything (quotes too: safe inside attributes)."""
-    return html.escape("" if x is None else str(x), quote=True)
+_BIDI_CONTROL = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff\U00010800-\U00010fff\U0001e800-\U0001efff]")
+
+
+def esc(x, isolate: bool = True) -> str:
+    """HTML-escape anything (quotes too: safe inside attributes), bidi-isolated.
+
+    Bidi controls (U+202E RIGHT-TO-LEFT OVERRIDE and kin) are removed: one in an outlet name would
+    reverse the rest of the line, date and title included. A value with right-to-left letters is
+    wrapped in FIRST STRONG ISOLATE … POP DIRECTIONAL ISOLATE, so it cannot reorder its neighbours;
+    the marks work in text and in attributes (tooltips) alike, and left-to-right text is unchanged."""
+    s = "" if x is None else str(x)
+    if not s.isascii():
+        s = _BIDI_CONTROL.sub("", s)
+        if isolate and _RTL.search(s):
+            s = "\u2068" + s + "\u2069"
+    return html.escape(s, quote=True)
 
 
 def safe_url(url: str | None) -> str | None:
@@ -119,11 +133,11 @@ def highlight(text: str, figures: list[str] | tuple = ()) -> str:
             merged.append([s, e])
     out, pos = [], 0
     for s, e in merged:
-        out.append(esc(text[pos:s]))
-        out.append(f"<mark>{esc(text[s:e])}</mark>")
+        out.append(esc(text[pos:s], isolate=False))
+        out.append(f"<mark>{esc(text[s:e], isolate=False)}</mark>")
         pos = e
-    out.append(esc(text[pos:]))
-    return "".join(out)
+    out.append(esc(text[pos:], isolate=False))
+    return "\u2068" + "".join(out) + "\u2069" if _RTL.search(text) else "".join(out)  # isolated as one
 
 
 def anchor(incident_id: str) -> str:

@@ -6,6 +6,7 @@ loads offline; any sentence-transformers id or path is a config value.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sqlite3
@@ -28,6 +29,27 @@ DEFAULT_MODEL_SHA256 = {
 }
 """Expected sha256 of the bundled embedder's files, checked before the model loads."""
 _VERIFIED: set[tuple] = set()
+
+
+@contextlib.contextmanager
+def _no_loading_bars(quiet: bool):
+    """transformers draws a "Loading weights" progress bar on stderr while a model loads; an embedder that
+    shows no progress (``show_progress=False``, as under ``--quiet``) must not print it either."""
+    if not quiet:
+        yield
+        return
+    try:
+        from transformers.utils import logging as tf_logging
+    except ImportError:
+        yield
+        return
+    was = tf_logging.is_progress_bar_enabled()
+    tf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was:
+            tf_logging.enable_progress_bar()
 
 
 def file_sha256(path: str | Path) -> str:
@@ -142,7 +164,8 @@ class Embedder:
                 return self._st
             try:
                 kw = {"backend": self.backend} if self.backend != "torch" else {}
-                self._st = SentenceTransformer(path, device=self.device, **kw)
+                with _no_loading_bars(not self.show_progress):  # transformers' "Loading weights" bar
+                    self._st = SentenceTransformer(path, device=self.device, **kw)
             except Exception as e:  # noqa: BLE001 - any load failure becomes one clear error
                 hint = "" if Path(path).exists() else (
                     " (not a local path; with HF_HUB_OFFLINE=1 only models already on disk load — "

@@ -9,13 +9,16 @@ the who/when/where once and then goes on: "he added", "the ministry said", "a da
 """
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import date
 
 from sklearn.base import BaseEstimator
 
+from discrep.errors import ExtractionTimeout
 from discrep.records.core import Article, Claim, Quantity
 from discrep.text.dates import DateMention, find_dates, resolve
 from discrep.text.numbers import find_numbers
@@ -38,6 +41,50 @@ _CREDIT = re.compile(
     r"updated\s*:?$|published\s*:?$|read\s+more\s*:)", re.I)
 
 
+MAX_SENTENCE_CHARS = 2_000
+"""Longer "sentences" (a table flattened to text, a list without full stops, an attack) are cut into
+pieces of at most this many characters at spaces: the rules below look at the words around each
+figure, date and name, and on one 400,000-character sentence they cost time quadratic in its length."""
+
+
+def cap_sentence(sent: str, limit: int = MAX_SENTENCE_CHARS) -> list[str]:
+    """``sent`` as pieces of at most ``limit`` characters, cut at the last space before the limit."""
+    if len(sent) <= limit:
+        return [sent]
+    out, start = [], 0
+    while len(sent) - start > limit:
+        cut = sent.rfind(" ", start + limit // 2, start + limit + 1)
+        end = cut if cut > start else start + limit
+        out.append(sent[start:end].strip())
+        start = end
+    out.append(sent[start:].strip())
+    return [x for x in out if x]
+
+
+class _Watch(threading.local):
+    """The running extraction's deadline and what it had to cut (per thread: Spark runs extractors in threads)."""
+
+    deadline: float | None = None
+    cut_sentences: int = 0
+
+
+_WATCH = _Watch()
+
+
+@contextlib.contextmanager
+def time_budget(seconds: float | None):
+    """Extraction inside the block raises :class:`ExtractionTimeout` once ``seconds`` have passed (checked
+    between sentences, which :data:`MAX_SENTENCE_CHARS` keeps short); yields the watch, whose
+    ``cut_sentences`` counts the sentences cut by the length cap."""
+    prev = (_WATCH.deadline, _WATCH.cut_sentences)
+    _WATCH.deadline = time.monotonic() + seconds if seconds else None
+    _WATCH.cut_sentences = 0
+    try:
+        yield _WATCH
+    finally:
+        _WATCH.deadline, _WATCH.cut_sentences = prev
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences of a text, paragraph by paragraph; abbreviations such as "Mr." and "Dec." do not end one."""
     out: list[str] = []
@@ -48,7 +95,7 @@ def split_sentences(text: str) -> list[str]:
         start = 0
         for m in _BOUNDARY.finditer(para):
             end = m.end(2)
-            word = re.search(r"([\w.]+)$", para[start:m.start(1)])
+            word = re.search(r"([\w.]+)$", para[max(start, m.start(1) - 64):m.start(1)])  # bounded: linear
             if m.group(1) == "." and word and (word.group(1).lower() in _ABBREV or len(word.group(1)) == 1):
                 continue
             out.append(para[start:end].strip())
@@ -356,6 +403,10 @@ class ClaimExtractor(BaseEstimator):
             if not key:
                 continue
             sents = split_sentences(para)
+            if any(len(x) > MAX_SENTENCE_CHARS for x in sents):
+                capped = [piece for x in sents for piece in cap_sentence(x)]
+                _WATCH.cut_sentences += sum(len(x) > MAX_SENTENCE_CHARS for x in sents)
+                sents = capped
             if key in seen or is_caption(para):
                 seen.add(key)
                 idx += len(sents)
@@ -363,6 +414,8 @@ class ClaimExtractor(BaseEstimator):
             seen.add(key)
             for sent in sents:
                 idx += 1
+                if _WATCH.deadline is not None and time.monotonic() > _WATCH.deadline:
+                    raise ExtractionTimeout(f"claim extraction ran past its time budget at sentence {idx + 1}")
                 k = _key(sent)
                 if k in seen and len(sents) > 1 or is_credit(sent):
                     continue

@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Iterable
 
-from discrep.errors import DiscrepError
+from discrep.errors import DiscrepError, ExtractionTimeout
 from discrep.records.core import Article, Claim, Reject
 from discrep.stages.base import Extractor
 from discrep.text.numbers import MAX_COUNT, QUANTITY_RE, words_to_number
@@ -20,6 +20,7 @@ from discrep.text.numbers import MAX_COUNT, QUANTITY_RE, words_to_number
 _COUNT_WORDS = None
 _MAX_SHOWN = 5
 _EXPONENT = re.compile(r"(?<![\w.,])\d+(?:\.\d+)?[eE][+-]?\d+(?![\w.])")
+_POWER = re.compile(r"(?<![\w.,^])(\d{1,4})\^(\d{1,4})(?![\w.^])")  # "10^9 people": not a figure for the extractor
 _NEGATIVE = re.compile(r"(?<![\w.,])[-−–]\s?\d[\d,]*(?:\.\d+)?(?:[eE][+-]?\d+)?(?=\s)")
 
 
@@ -47,6 +48,10 @@ def implausible_figures(text: str) -> list[str]:
         except ValueError:
             continue
         if not (math.isfinite(v) and 0 <= v <= MAX_COUNT) and counted.match(text[m.end():m.end() + 80]):
+            found.append((m.start(), m.group(0)))
+    for m in _POWER.finditer(text):
+        base, exp = int(m.group(1)), int(m.group(2))
+        if (base > 1 and exp * math.log10(base) > math.log10(MAX_COUNT)) and counted.match(text[m.end():m.end() + 80]):
             found.append((m.start(), m.group(0)))
     for m in QUANTITY_RE.finditer(text):
         raws = [m.group(g) for g in ("num", "lo", "hi", "blo", "bhi") if m.group(g)]
@@ -88,17 +93,34 @@ def valid_quantity(q) -> bool:
     return q.value is None or (isinstance(q.value, (int, float)) and math.isfinite(q.value))
 
 
-def extract_guarded(extractor: Extractor, articles: Iterable[Article]) -> tuple[list[Article], list[Claim], list[Reject]]:
+ARTICLE_SECONDS = 60.0
+"""Time budget of claim extraction per article. A real article takes milliseconds (a 2,000,000-character
+one a few seconds, docs/robustness.md); one past the budget is rejected (``extraction_timeout``) so that
+no single input can stall a run."""
+
+
+def extract_guarded(extractor: Extractor, articles: Iterable[Article], seconds: float | None = ARTICLE_SECONDS
+                    ) -> tuple[list[Article], list[Claim], list[Reject]]:
     """Claims of every article the extractor can handle; the others become rejects, not a crash.
+    ``seconds``: the time budget of each article (None: no limit).
 
     Returns (articles scored, their claims, rejects and warnings).
     """
+    from discrep.stages.extract import MAX_SENTENCE_CHARS, time_budget
+
     ok: list[Article] = []
     claims: list[Claim] = []
     notes: list[Reject] = []
     for a in articles:
         try:
-            cs = list(extractor.extract(a))
+            with time_budget(seconds) as watch:
+                cs = list(extractor.extract(a))
+                cut = watch.cut_sentences
+        except ExtractionTimeout:
+            notes.append(Reject(a.origin or a.id, f"claim extraction ran past its time budget of {seconds:g} s; "
+                                                  "article not scored (is it a real article?)", a.id, "error",
+                                "extraction_timeout"))
+            continue
         except DiscrepError:  # raised on purpose, e.g. a broken sources.yaml read on first use: the run's error
             raise
         except Exception as e:  # noqa: BLE001 - one article must not stop the run; fuzz tests keep this unreached
@@ -115,6 +137,10 @@ def extract_guarded(extractor: Extractor, articles: Iterable[Article]) -> tuple[
             notes.append(Reject(a.origin or a.id, f"{len(dropped)} extracted figure(s) dropped as invalid intervals: "
                                                   f"{', '.join(map(repr, dropped[:_MAX_SHOWN]))}", a.id, "warning",
                                 "invalid_quantity"))
+        if cut:
+            notes.append(Reject(a.origin or a.id, f"{cut} sentence(s) over {MAX_SENTENCE_CHARS:,} characters were cut "
+                                                  "into pieces for claim extraction (a table or list without full "
+                                                  "stops?)", a.id, "warning", "long_sentence"))
         ok.append(a)
         claims.extend(cs)
         notes.extend(figure_notes(a))

@@ -49,19 +49,22 @@ QUALIFIERS = [
 _num_word = "|".join(sorted(list(UNITS_WORDS) + list(TENS_WORDS), key=len, reverse=True))
 NUMBER_WORDS_RE = (rf"(?:half\sa\s(?:dozen|hundred|thousand|million)|(?:a|one|{_num_word})(?:[\s-](?:{_num_word}))?"
                    rf"(?:\s(?:hundred|thousand|million|dozen))?(?:\s(?:and\s)?(?:{_num_word})(?:[\s-](?:{_num_word}))?)?)")
-DIGITS_RE = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s(?:thousand|million))?"
+# thousands separated by commas or by a (thin, no-break) space: "3,000", "3 000", "3\u00a0000", "3\u202f000"
+GROUP_SEP = ",\u00a0\u202f\u2009 "
+DIGITS_RE = (r"(?:\d{1,3}(?:,\d{3})+(?![\d])|\d{1,3}(?:[\u00a0\u202f\u2009 ]\d{3})+(?![\d,.]\d)|\d+)"
+             r"(?:\.\d+)?(?:\s(?:thousand|million))?")
 VAGUE_RE = "|".join(re.escape(k) for k in sorted(VAGUE, key=len, reverse=True))
 QUAL_RE = "|".join(q for q, _ in sorted(QUALIFIERS, key=lambda t: -len(t[0])))
 QUAL_MAP = {q: k for q, k in QUALIFIERS}
 
 NUM_RE = rf"(?:{DIGITS_RE}|{NUMBER_WORDS_RE})"
 QUANTITY_RE = re.compile(
-    rf"(?<![\w.,:/$€£#№\-−–])(?:(?P<qual>{QUAL_RE})\s+)?"
+    rf"(?<![\w.,:/$€£#№\-−–^])(?:(?P<qual>{QUAL_RE})\s+)?"
     rf"(?:between\s+(?P<blo>{NUM_RE})\s+and\s+(?P<bhi>{NUM_RE})(?![\w])"
     rf"|(?P<lo>{DIGITS_RE})\s*(?:-|–|to)\s*(?P<hi>{DIGITS_RE})(?![\w])"
     rf"|(?P<wlo>{_num_word})\s+to\s+(?P<whi>{_num_word})(?![\w])"
     rf"|(?P<vague>{VAGUE_RE})(?![\w])"
-    rf"|(?P<num>{NUM_RE})(?![\w]|[.,:/]\d|-\w))",
+    rf"|(?P<num>{NUM_RE})(?![\w]|[.,:/^]\d|-\w))",
 )  # applied to lower-cased text: CPython's re is ~3x slower with re.I
 _LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _ANY_NUMBER = re.compile(r"\d|\b(?:" + "|".join(sorted(set(UNITS_WORDS) | set(TENS_WORDS) | {
@@ -77,10 +80,10 @@ def words_to_number(s: str) -> float | None:
     if s.startswith("half a "):
         scale = {"dozen": 12, "hundred": 100, "thousand": 1000, "million": 1_000_000}.get(s[7:])
         return scale / 2 if scale else None
-    m = re.fullmatch(r"([\d,]+(?:\.\d+)?)(?:\s(thousand|million))?", s)
+    m = re.fullmatch(r"([\d,\u00a0\u202f\u2009 ]+(?:\.\d+)?)(?:\s(thousand|million))?", s)
     if m:
         try:
-            v = float(m.group(1).replace(",", ""))
+            v = float(re.sub(r"[,\u00a0\u202f\u2009 ]", "", m.group(1)))
         except ValueError:
             return None
         if m.group(2):

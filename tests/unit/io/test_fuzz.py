@@ -40,7 +40,8 @@ PAGE_DEFAULTS = IngestDefaults(today=TODAY, max_text_chars=5_000, max_record_byt
                                published=date(2024, 1, 2))  # txt/html: as with --outlet/--published
 CODES = {"not_an_object", "missing_field", "bad_field", "bad_type", "too_large", "invalid_unicode", "html_in_text",
          "empty_text", "bad_date", "future_date", "unknown_language", "bad_encoding", "bad_json", "empty_file",
-         "bad_csv", "duplicate_id", "unsupported_file", "not_found", "empty_folder", "unreadable"}
+         "bad_csv", "duplicate_id", "unsupported_file", "not_found", "empty_folder", "unreadable",
+         "control_characters", "confusable_outlet", "title_from_text"}
 
 # ------------------------------------------------------------------------------------------- strategies
 def mostly(good, bad, tenths: int = 8):

@@ -187,3 +187,20 @@ def test_ui_refuses_a_busy_port_with_a_clear_error(tmp_path):
                            text=True, timeout=60, env=env, cwd=tmp_path)
     assert r.returncode == 2
     assert f"port {port} on 127.0.0.1 is already in use" in r.stderr and "--port 0" in r.stderr
+
+
+def test_bidi_overrides_cannot_reorder_the_page():
+    """Issue 17: U+202E in an outlet reversed the rest of the line (date and title spoofed in Chromium)."""
+    from discrep.io.report import esc
+
+    res = build()
+    res.articles[0].outlet = "Ledger\u202e\u2066 2024-01-09"
+    res.articles[0].title = "الجزيرة: Strike"
+    for c in res.claims:
+        c.source_name = c.source_name + "\u202d\u2067"
+    res.incidents[1].title = "Hot city \u202eevil"
+    html = render(res)
+    assert not any(ch in html for ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067")
+    assert "\u2068الجزيرة: Strike\u2069" in html  # right-to-left values are isolated, text and attributes alike
+    assert esc("Wire") == "Wire" and esc("a\u202eb") == "ab" and esc("قتل") == "\u2068قتل\u2069"
+    assert highlight("قتل 3") == "\u2068قتل <mark>3</mark>\u2069"
