@@ -32,3 +32,11 @@ class NoModelError(ModelLoadError):
 class TrackingError(DiscrepError):
     """The MLflow tracking store cannot be reached or used."""
 
+
+class OutputError(DiscrepError):
+    """An output folder or file cannot be written (not a folder, read-only, disk full), or a run's files
+    are not what it wrote (changed by another process during the run)."""
+
+
+class LockError(DiscrepError):
+    """Another discrep run holds the output folder or the incident store (the message names its pid)."""

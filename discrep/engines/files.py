@@ -18,6 +18,7 @@ from pathlib import Path
 
 from discrep.api import DiscrepPipeline
 from discrep.io.ingest import IngestDefaults, count_rejected, iter_articles, read_articles
+from discrep.io.output import locked_run
 from discrep.io.writer import embedder_stats, write_outputs
 from discrep.records.core import Article
 from discrep.records.result import ScoreResult
@@ -71,8 +72,14 @@ def score_files(inputs, out: str | Path, model_uri: str | None = None, defaults:
         raise DiscrepError(f"unknown engine {engine!r} (stream or memory; Spark is discrep.spark.score_files_spark)")
     if resume and engine != "stream":
         raise DiscrepError("resume needs the stream engine (the memory engine keeps no checkpoints)")
+    with locked_run(out, incidents, quiet):  # one run at a time per --out and store, checked before the model loads
+        return _score_files(inputs, Path(out), model_uri, defaults, tracking_uri, quiet, pipeline, incidents, reconcile,
+                            engine, resume, config, embedder_options)
+
+
+def _score_files(inputs, out, model_uri, defaults, tracking_uri, quiet, pipeline, incidents, reconcile, engine,
+                 resume, config, embedder_options) -> dict:
     t0 = time.perf_counter()
-    out = Path(out)
     policy = None
     if reconcile is not None or pipeline is None or pipeline.reconcile_policy is None:
         from discrep.stages.reconcile import ReconcilePolicy

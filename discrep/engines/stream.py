@@ -43,6 +43,7 @@ from discrep.api import DiscrepPipeline
 from discrep.errors import InputError
 from discrep.fs import atomic_write
 from discrep.io.ingest import IngestDefaults, expand_items, iter_articles
+from discrep.io.output import check_outputs
 from discrep.records.codec import claim_from_dict, claim_to_dict
 from discrep.records.core import Article, Claim, Discrepancy, Incident, Reject
 from discrep.records.result import ScoreResult
@@ -661,6 +662,7 @@ class StreamScorer:
                 os.replace(p, self.out / name)
             elif not (self.out / name).exists():
                 (self.out / name).write_text("")
+        check_outputs(self.out, counts)  # never a finished run.json over files another process changed
         with atomic_write(self.out / "run.json") as fh:
             json.dump(summary, fh, indent=2, ensure_ascii=False, default=str)
         shutil.rmtree(self.work, ignore_errors=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from discrep.fs import atomic_write
 from discrep.io.ingest import count_rejected
-from discrep.io.output import prepare_out_dir, write_json, write_jsonl
+from discrep.io.output import check_outputs, prepare_out_dir, write_json, write_jsonl
 from discrep.io.report import render
 from discrep.records.result import ScoreResult
 
@@ -57,5 +57,6 @@ def write_outputs(result: ScoreResult, out: Path, model_uri: str, extra: dict | 
     counts = result.counts()
     summary = {"model_uri": model_uri, "counts": counts, "versions": package_versions(),
                **reject_summary(result), **(extra or {})}
+    check_outputs(out, counts)
     write_json(out / "run.json", summary)
     return summary
