@@ -68,6 +68,7 @@ class RunLock:
     def _take(self) -> tuple[int, dict | None]:
         for _ in range(20):
             try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
                 fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
             except OSError as e:
                 raise OutputError(f"cannot create the lock file {self.path}: {e.strerror or e}") from None
