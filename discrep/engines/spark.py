@@ -511,7 +511,7 @@ def score_dataframe(spark, articles, model_uri: str | None = None, tracking_uri:
                                 *[T.StructField(f"p_{k}", T.DoubleType()) for k in ("agree", "contradict", "neutral",
                                                                                    "unreported")],
                                 T.StructField("reason", str_t)])
-    model = mlflow.pyfunc.spark_udf(spark, uri, result_type=result_type, env_manager="local")
+    model = mlflow.pyfunc.spark_udf(spark, arts["pyfunc"], result_type=result_type, env_manager="local")  # our code
     pairs = stage3.filter(F.col("kind") == "pair")
     judged = (pairs.withColumn("v", model(F.struct(*[F.col(c) for c in PAIR_COLUMNS])))
               .select("kind", "incident_id", "seq", "source_a", "source_b", "claim_a", "claim_b", "focus", "v.*"))
@@ -565,7 +565,7 @@ def write_result(res: SparkResult, out, extra_rejects=(), inputs=(), report_inci
 
     from discrep.engines.stream import _read_jsonl, report_slice
     from discrep.fs import atomic_write
-    from discrep.io.output import json_line, prepare_out_dir, write_json
+    from discrep.io.output import check_outputs, json_line, prepare_out_dir, write_json
     from discrep.io.report import render
     from discrep.io.writer import package_versions
 
@@ -626,6 +626,7 @@ def write_result(res: SparkResult, out, extra_rejects=(), inputs=(), report_inci
     if seconds is not None:
         summary["seconds"] = round(seconds, 2)
     summary["approximate_splits"] = res.approximate_splits
+    check_outputs(out, counts)  # never a finished run.json over files another process changed
     write_json(out / "run.json", summary)
     return summary
 
@@ -636,16 +637,18 @@ def score_files_spark(inputs, out, model_uri: str | None = None, defaults=None, 
     """``discrep score --engine spark``: files -> DataFrame -> score_dataframe -> output files.
     ``reconcile``: a policy name in conf/reconcile/ or a YAML path, as for the stream engine."""
     t0 = time.perf_counter()
+    from discrep.io.output import locked_run
     from discrep.io.tracking import configure, default_model_uri
     from discrep.resources import conf_dir_or_none
     from discrep.stages.reconcile import ReconcilePolicy
 
     policy = ReconcilePolicy.load(reconcile or "conservative", conf_dir_or_none())  # fails before Spark starts
-    uri = configure(tracking_uri)
-    model_uri = model_uri or default_model_uri(uri)
-    spark = spark_session(master, progress=False if quiet else None)
-    spark.sparkContext.setLogLevel("ERROR")
-    df, rejects = articles_dataframe(spark, inputs, defaults)
-    res = score_dataframe(spark, df, model_uri, uri, clusterer=clusterer, policy=policy, defaults=defaults,
-                          validated=True)
-    return write_result(res, out, rejects, inputs, started=t0)
+    with locked_run(out, quiet=quiet):  # one run at a time per --out, checked before Spark starts
+        uri = configure(tracking_uri)
+        model_uri = model_uri or default_model_uri(uri)
+        spark = spark_session(master, progress=False if quiet else None)
+        spark.sparkContext.setLogLevel("ERROR")
+        df, rejects = articles_dataframe(spark, inputs, defaults)
+        res = score_dataframe(spark, df, model_uri, uri, clusterer=clusterer, policy=policy, defaults=defaults,
+                              validated=True)
+        return write_result(res, out, rejects, inputs, started=t0)

@@ -335,3 +335,90 @@ def test_cli_refuses_a_crafted_tree_with_one_line(tmp_path, extractor):
     assert r.returncode == 2, (r.returncode, r.stderr[-2000:])  # 139 (SIGSEGV) before
     assert "malformed tree" in r.stderr and "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+# ------------------------------------------------------------------------------------------- code in model folders
+LOAD_PYFUNC = r"""
+import sys
+import mlflow.pyfunc
+import pandas as pd
+
+m = mlflow.pyfunc.load_model(sys.argv[1])
+out = m.predict(pd.DataFrame([{"text_a": "The governor said three people were killed.",
+                               "text_b": "Officials said five people were killed."}]))
+print("LABEL", out["label"].iloc[0])
+"""
+
+
+def _tampered_mlflow_model(tmp_path: Path, saved_dir: Path, marker: Path) -> Path:
+    """A model folder as `discrep train` logs it (pyfunc.py as code, the package as code_paths, skops
+    artifacts), then edited by a hostile hand: its model file and its copy of discrep write ``marker``."""
+    import mlflow.pyfunc
+
+    from discrep.io.tracking import PIP_REQUIREMENTS
+    from discrep.resources import PACKAGE_DIR
+
+    m = tmp_path / "mlflow-model"
+    mlflow.pyfunc.save_model(path=str(m), python_model=str(PACKAGE_DIR / "io" / "pyfunc.py"),
+                             artifacts={"classifier": str(saved_dir), "sources": str(ROOT / "data" / "sources.yaml")},
+                             code_paths=[str(PACKAGE_DIR)], pip_requirements=PIP_REQUIREMENTS)
+    payload = f"\nimport os as _o\nopen({str(marker)!r} + str(_o.getpid()), 'w').write('pwned')\n"
+    for f in (m / "pyfunc.py", m / "code" / "discrep" / "__init__.py"):
+        assert f.exists(), f
+        f.write_text(f.read_text() + payload)
+    return m
+
+
+def test_spark_loads_the_installed_code_not_the_model_folders(saved, tmp_path):
+    """Issue 17, finding 3: ``--engine spark`` handed the model folder to ``mlflow.pyfunc.spark_udf``, whose
+    executors ran the folder's ``pyfunc.py`` and imported its ``code/discrep``. Now the UDF loads
+    ``model_artifacts(...)["pyfunc"]``: the same artifacts around the installed package's code only."""
+    import os
+    import subprocess
+    import sys
+
+    from discrep.io.tracking import model_artifacts
+
+    marker = tmp_path / "PWNED-"
+    m = _tampered_mlflow_model(tmp_path, saved[0], marker)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    env.pop("PYTHONPATH", None)
+    raw = subprocess.run([sys.executable, "-c", LOAD_PYFUNC, str(m)], capture_output=True, text=True, timeout=300,
+                         env={**env, "PYTHONPATH": str(ROOT)}, cwd=tmp_path)
+    assert list(tmp_path.glob("PWNED-*")), raw.stderr[-2000:]  # the payload is live: loading the folder as is runs it
+    for p in tmp_path.glob("PWNED-*"):
+        p.unlink()
+    uri, arts = model_artifacts(str(m), tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}")
+    r = subprocess.run([sys.executable, "-c", LOAD_PYFUNC, arts["pyfunc"]], capture_output=True, text=True,
+                       timeout=300, env={**env, "PYTHONPATH": str(ROOT)}, cwd=tmp_path)
+    assert r.returncode == 0 and "LABEL " in r.stdout, r.stderr[-3000:]
+    assert not list(tmp_path.glob("PWNED-*"))
+    folder = Path(arts["pyfunc"])
+    assert not (folder / "code").exists() and (folder / "pyfunc.py").read_text() == (
+        ROOT / "discrep" / "io" / "pyfunc.py").read_text()
+
+
+@pytest.mark.slow
+def test_spark_engine_runs_no_code_from_a_tampered_model_folder(trained_home, tmp_path):
+    """The finding end to end: a trained model's folder with a payload in its pyfunc.py and in its copy of
+    discrep, scored with --engine spark: the run succeeds and no process ran the payload."""
+    import shutil
+
+    pytest.importorskip("pyspark", reason="the spark extra is not installed")
+    if shutil.which("java") is None:
+        pytest.skip("pyspark needs a Java runtime on PATH")
+    import mlflow
+
+    mlflow.set_tracking_uri(f"sqlite:///{trained_home / 'mlflow.db'}")
+    src = Path(mlflow.artifacts.download_artifacts(artifact_uri="models:/discrep-pair/1"))
+    m = tmp_path / "model"
+    shutil.copytree(src, m)
+    marker = tmp_path / "PWNED-"
+    payload = f"\nimport os as _o\nopen({str(marker)!r} + str(_o.getpid()), 'w').write('pwned')\n"
+    for f in (m / "pyfunc.py", m / "code" / "discrep" / "__init__.py"):
+        f.write_text(f.read_text() + payload)
+    r = run_cli(["score", str(ROOT / "data" / "examples"), "--engine", "spark", "--spark-master", "local[2]",
+                 "--model", str(m), "--out", str(tmp_path / "o"), "--quiet"], trained_home, timeout=900)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert not list(tmp_path.glob("PWNED-*"))
+    assert (tmp_path / "o" / "discrepancies.jsonl").read_text().strip()
