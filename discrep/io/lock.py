@@ -69,9 +69,11 @@ class RunLock:
         for _ in range(20):
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+                # O_NOFOLLOW: a symlink planted under the lock's name must not make us truncate its target
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o644)
             except OSError as e:
-                raise OutputError(f"cannot create the lock file {self.path}: {e.strerror or e}") from None
+                why = "it is a symbolic link" if e.errno == errno.ELOOP else e.strerror or e
+                raise OutputError(f"cannot create the lock file {self.path}: {why}") from None
             try:
                 previous = self._lock(fd)
                 if not _same_file(fd, self.path):  # its holder released (and removed it) meanwhile

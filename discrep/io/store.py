@@ -40,8 +40,9 @@ class StoreError(DiscrepError):
 
 
 def store_lock_path(path: str | Path) -> Path:
-    """The lock file beside a store (``incidents.sqlite`` -> ``incidents.sqlite.lock``)."""
-    path = Path(path)
+    """The lock file beside a store (``incidents.sqlite`` -> ``incidents.sqlite.lock``), symbolic links
+    resolved first, so two spellings of one store share one lock."""
+    path = Path(path).resolve()
     return path.with_name(path.name + ".lock")
 
 

@@ -46,3 +46,23 @@ def test_a_live_holder_in_another_process_is_named(tmp_path):
     finally:
         child.kill()
         child.wait()
+
+
+def test_a_planted_symlink_is_refused_not_followed(tmp_path):
+    from discrep.errors import OutputError
+
+    victim = tmp_path / "precious.txt"
+    victim.write_text("keep me")
+    (tmp_path / ".discrep-lock").symlink_to(victim)
+    with pytest.raises(OutputError, match="symbolic link"):
+        with RunLock(tmp_path / ".discrep-lock"):
+            pass
+    assert victim.read_text() == "keep me"
+
+
+def test_two_spellings_of_one_store_share_one_lock(tmp_path):
+    from discrep.io.store import store_lock_path
+
+    (tmp_path / "real").mkdir()
+    (tmp_path / "alias").symlink_to(tmp_path / "real")
+    assert store_lock_path(tmp_path / "alias" / "s.sqlite") == store_lock_path(tmp_path / "real" / "s.sqlite")
