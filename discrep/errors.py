@@ -33,10 +33,18 @@ class TrackingError(DiscrepError):
     """The MLflow tracking store cannot be reached or used."""
 
 
-
 class ConfigError(DiscrepError):
     """A config folder, config file or ``--set`` override cannot be composed (the message says which)."""
 
 
 class ExtractionTimeout(DiscrepError):
     """Claim extraction of one article ran past its time budget (the article is rejected, the run goes on)."""
+
+
+class OutputError(DiscrepError):
+    """An output folder or file cannot be written (not a folder, read-only, disk full), or a run's files
+    are not what it wrote (changed by another process during the run)."""
+
+
+class LockError(DiscrepError):
+    """Another discrep run holds the output folder or the incident store (the message names its pid)."""

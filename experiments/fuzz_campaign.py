@@ -19,6 +19,9 @@ Targets:
                       8 n characters: a finding when the time grows more than 24-fold (issue 17)
   score               batches of mutated files through score_files with a quick pipeline (hashing
                       embedder, small classifier): read = scored + rejected and validate_dir == []
+  races               2-3 processes started a few hundred ms apart on one --out (and, every other round,
+                      one incident store): each either finishes with complete files or is refused with
+                      LockError, never anything else, and the folder and the store end consistent
 
 A finding is any exception out of a reader, any reader fault caught by the internal_error guard,
 any extraction caught by the extraction_failed guard, an output that is not strict JSON, a broken
@@ -366,12 +369,91 @@ def score_target(n: int, seed: int) -> Target:
     return t
 
 
+# ------------------------------------------------------------------------------------------- races
+RACER = r"""
+import sys, traceback
+sys.path.insert(0, sys.argv[1])
+from discrep.engines.files import score_files
+from discrep.errors import LockError
+from tests.system.test_bad_input import quick_pipeline
+
+pipe = quick_pipeline()
+print("READY", flush=True)
+sys.stdin.readline()  # the start signal: every racer has paid its imports
+try:
+    score_files([sys.argv[2]], sys.argv[3], pipeline=pipe, quiet=True, incidents=sys.argv[4] or None,
+                engine=sys.argv[5])
+except LockError as e:
+    print("REFUSED", e, flush=True)
+    sys.exit(3)
+except BaseException:
+    traceback.print_exc()
+    sys.exit(1)
+"""
+
+
+def race_target(n: int, seed: int) -> Target:
+    """Concurrent runs on one --out / one store (issue 17, findings 1 and 9)."""
+    import sqlite3
+    import subprocess
+
+    from discrep.io.output import validate_dir
+    from discrep.training.synth import write_corpus
+
+    rng = random.Random(seed + 2)
+    t = Target("races")
+    t0 = time.perf_counter()
+    for b in range(n):
+        with tempfile.TemporaryDirectory() as tmp:
+            corpus = write_corpus(Path(tmp) / "corpus.jsonl", rng.choice((6, 14, 28)))
+            out, store = Path(tmp) / "out", (str(Path(tmp) / "s.sqlite") if b % 2 else "")
+            k = rng.randint(2, 3)
+            procs = [subprocess.Popen([sys.executable, "-c", RACER, str(ROOT), str(corpus), str(out), store,
+                                       rng.choice(("stream", "memory"))], stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(k)]
+            t.cases += 1
+            try:
+                for p in procs:
+                    assert p.stdout.readline().strip() == "READY", p.stderr.read()[-500:]
+                for p in procs:
+                    time.sleep(rng.uniform(0, 0.4))
+                    p.stdin.write("go\n")
+                    p.stdin.flush()
+                codes = [p.wait(timeout=600) for p in procs]
+                t.codes.update(f"exit_{c}" for c in codes)
+                if any(c not in (0, 3) for c in codes) or 0 not in codes:
+                    bad = next((p for p, c in zip(procs, codes) if c not in (0, 3)), procs[0])
+                    raise AssertionError(f"exits {codes}: {bad.stderr.read()[-300:]}")
+                errs = validate_dir(out)
+                run = json.loads((out / "run.json").read_text())
+                lines = sum(1 for _ in open(out / "claims.jsonl", encoding="utf-8"))
+                if errs or run["counts"]["claims"] != lines:
+                    raise AssertionError(f"outputs: {errs[:3]} claims {run['counts']['claims']} vs {lines} lines")
+                if store:
+                    with sqlite3.connect(store) as db:
+                        orphans = db.execute("SELECT COUNT(*) FROM members WHERE incident_id NOT IN "
+                                             "(SELECT incident_id FROM incidents)").fetchone()[0]
+                    if orphans:
+                        raise AssertionError(f"store: {orphans} claims of incidents it does not hold")
+            except Exception as e:  # noqa: BLE001
+                record(t, signature(e), f"round {b}", f"{type(e).__name__}: {e}")
+            finally:
+                for p in procs:
+                    if p.poll() is None:
+                        p.kill()
+                        p.wait()
+    t.seconds = time.perf_counter() - t0
+    print(f"  {t.name:<20} {t.cases:>7} rounds  {t.seconds:6.1f} s  findings: {len(t.findings)}", flush=True)
+    return t
+
+
 # ------------------------------------------------------------------------------------------- report
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--examples", type=int, default=5000, help="hypothesis examples per target (default 5000)")
     ap.add_argument("--mutations", type=int, default=20000, help="byte-mutated inputs (default 20000)")
     ap.add_argument("--batches", type=int, default=40, help="whole scoring runs of mutated files (default 40)")
+    ap.add_argument("--races", type=int, default=10, help="rounds of concurrent runs on one --out/store (default 10)")
     ap.add_argument("--seed", type=int, default=int(time.time()) % 100000)
     ap.add_argument("--slow", type=float, default=2.0, help="seconds above which one case is a finding")
     ap.add_argument("--quadratic", type=int, default=60, help="repeated units per quadratic target (default 60)")
@@ -393,6 +475,8 @@ def main(argv=None) -> int:
         targets.append(quadratic_target(kind, a.quadratic, a.seed, a.quadratic_size))
     if a.batches:
         targets.append(score_target(a.batches, a.seed))
+    if a.races:
+        targets.append(race_target(a.races, a.seed))
     total = time.perf_counter() - t0
     print(f"\n{'target':<20} {'cases':>8} {'seconds':>8} {'articles':>9} {'rejects':>8} {'warnings':>9} "
           f"{'slowest s':>10} {'findings':>9}")

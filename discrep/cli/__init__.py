@@ -6,6 +6,7 @@ commands (shell globs and --flags do not fit Hydra's key=value grammar).
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
@@ -95,7 +96,25 @@ def score_settings(args):
     return st
 
 
+# OS errors that are the machine's state, not a bug: said in one line (exit 2), never a traceback
+ENV_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO, errno.EFBIG,
+                        errno.ENOTDIR, errno.EISDIR, errno.EMFILE, errno.ENFILE, errno.ENAMETOOLONG})
+POSITIVE = ("batch_size", "threads")  # score flags that must be at least 1 (0 and -1 crashed the embedder)
+
+
+def _bad_number(args) -> str | None:
+    for name in POSITIVE:
+        v = getattr(args, name, None)
+        if v is not None and v < 1:
+            return f"--{name.replace('_', '-')} must be a positive number, got {v}"
+    return None
+
+
 def cmd_score(args) -> int:
+    bad = _bad_number(args)
+    if bad:
+        print(f"error: {bad}", file=sys.stderr)
+        return 2
     _env_defaults()
     from discrep.engines.files import nothing_scored_reason, score_files
     from discrep.errors import ConfigError
@@ -150,6 +169,14 @@ def cmd_score(args) -> int:
         print(f"\ninterrupted: the finished part is kept in {out}; run the same command with --resume "
               f"to continue", file=sys.stderr)
         return 130
+    except OSError as e:
+        if e.errno not in ENV_ERRNOS:
+            raise
+        where = f" ({e.filename})" if e.filename else f" (writing {out})"
+        again = ("; the finished part is kept: fix it, then run the same command with --resume"
+                 if engine == "stream" and (out / ".discrep-run" / "state.json").exists() else "")
+        print(f"error: {e.strerror or e}{where}{again}", file=sys.stderr)
+        return 2
     c = summary["counts"]
     print(f"scored {c['articles']} articles -> {c['claims']} claims, {c['incidents']} incidents, "
           f"{c.get('label_contradict', 0)} contradictions, {c.get('label_unreported', 0)} unreported, "
@@ -327,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
         return {"score": cmd_score, "compare": cmd_compare, "ui": cmd_ui,
                 "log-model": cmd_log_model}[args.command](args)
     except DiscrepError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {str(e).replace(chr(10), ' ')}", file=sys.stderr)  # one line, whatever the message holds
         return 2
 
 

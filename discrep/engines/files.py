@@ -22,6 +22,7 @@ from pathlib import Path
 from discrep import graph
 from discrep.graph import Parts, as_parts
 from discrep.io.ingest import IngestDefaults, PeekedArticles, count_rejected
+from discrep.io.output import locked_run
 from discrep.io.writer import write_outputs
 from discrep.records.result import ScoreResult
 from discrep.resources import conf_dir_or_none
@@ -83,46 +84,47 @@ def score_files(inputs, out: str | Path, model_uri: str | None = None, defaults:
                            "discrep.engines.spark.score_files_spark)")
     if resume and engine != "stream":
         raise DiscrepError("resume needs the stream engine (the memory engine keeps no checkpoints)")
-    t0 = time.perf_counter()
-    out = Path(out)
-    given = as_parts(pipeline) if pipeline is not None else None
-    policy = None
-    if reconcile is not None or given is None or given.policy is None:
-        from discrep.stages.reconcile import ReconcilePolicy
+    with locked_run(out, incidents, quiet):  # one run at a time per --out and store, checked before the model loads
+        t0 = time.perf_counter()
+        out = Path(out)
+        given = as_parts(pipeline) if pipeline is not None else None
+        policy = None
+        if reconcile is not None or given is None or given.policy is None:
+            from discrep.stages.reconcile import ReconcilePolicy
 
-        policy = reconcile if isinstance(reconcile, ReconcilePolicy) else \
-            ReconcilePolicy.load(reconcile or "conservative", conf_dir_or_none())  # fails before the model loads
-    model_desc = getattr(pipeline, "model_uri_", model_uri or "in-memory")
+            policy = reconcile if isinstance(reconcile, ReconcilePolicy) else \
+                ReconcilePolicy.load(reconcile or "conservative", conf_dir_or_none())  # fails before the model loads
+        model_desc = getattr(pipeline, "model_uri_", model_uri or "in-memory")
 
-    def load() -> tuple[Parts, str]:
-        parts, desc = _prepare_parts(given, model_uri, tracking_uri, embedder_options, policy, model_desc)
-        swap = {k: v for k, v in (("clusterer", clusterer), ("min_align", min_align)) if v is not None}
-        return (dataclasses.replace(parts, **swap) if swap else parts), desc
+        def load() -> tuple[Parts, str]:
+            parts, desc = _prepare_parts(given, model_uri, tracking_uri, embedder_options, policy, model_desc)
+            swap = {k: v for k, v in (("clusterer", clusterer), ("min_align", min_align)) if v is not None}
+            return (dataclasses.replace(parts, **swap) if swap else parts), desc
 
-    extra: dict = {"inputs": [str(i) for i in inputs], "engine": engine}
-    store_for = _store_for(incidents)
-    if engine == "memory":
-        from discrep.engines.memory import score_memory
+        extra: dict = {"inputs": [str(i) for i in inputs], "engine": engine}
+        store_for = _store_for(incidents)
+        if engine == "memory":
+            from discrep.engines.memory import score_memory
 
-        return score_memory(load, inputs, out, defaults, quiet, extra, store_for, t0)
-    from discrep.engines.stream import StreamScorer
+            return score_memory(load, inputs, out, defaults, quiet, extra, store_for, t0)
+        from discrep.engines.stream import StreamScorer
 
-    items = None
-    if not (resume and StreamScorer.resumable(out)):
-        items = PeekedArticles(inputs, defaults)  # read once: the engine goes on from here
-        rejects = None if items.has_article else items.before
-        if rejects is not None:  # no model needed to say so
-            if not quiet:
-                n_err, n_warn = count_rejected(rejects)
-                print(f"read 0 articles ({n_err} rejected, {n_warn} warnings)", file=sys.stderr)
-            StreamScorer.discard(out)
-            extra["seconds"] = round(time.perf_counter() - t0, 2)
-            return write_outputs(ScoreResult(rejects=rejects), out, "none (nothing to score)", extra)
-    parts, model = load()
-    extra["reconcile_policy"] = parts.reconcile_policy.name
-    with store_for(parts) as store:
-        return StreamScorer(parts, inputs, out, defaults=defaults, config=config, model_uri=model,
-                            resume=resume, quiet=quiet, extra=extra, store=store, items=items).run()
+        items = None
+        if not (resume and StreamScorer.resumable(out)):
+            items = PeekedArticles(inputs, defaults)  # read once: the engine goes on from here
+            rejects = None if items.has_article else items.before
+            if rejects is not None:  # no model needed to say so
+                if not quiet:
+                    n_err, n_warn = count_rejected(rejects)
+                    print(f"read 0 articles ({n_err} rejected, {n_warn} warnings)", file=sys.stderr)
+                StreamScorer.discard(out)
+                extra["seconds"] = round(time.perf_counter() - t0, 2)
+                return write_outputs(ScoreResult(rejects=rejects), out, "none (nothing to score)", extra)
+        parts, model = load()
+        extra["reconcile_policy"] = parts.reconcile_policy.name
+        with store_for(parts) as store:
+            return StreamScorer(parts, inputs, out, defaults=defaults, config=config, model_uri=model,
+                                resume=resume, quiet=quiet, extra=extra, store=store, items=items).run()
 
 
 def _prepare_parts(parts: Parts | None, model_uri, tracking_uri, embedder_options, policy,

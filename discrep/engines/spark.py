@@ -514,7 +514,7 @@ def score_dataframe(spark, articles, model_uri: str | None = None, tracking_uri:
                                 *[T.StructField(f"p_{k}", T.DoubleType()) for k in ("agree", "contradict", "neutral",
                                                                                    "unreported")],
                                 T.StructField("reason", str_t)])
-    model = mlflow.pyfunc.spark_udf(spark, uri, result_type=result_type, env_manager="local")
+    model = mlflow.pyfunc.spark_udf(spark, arts["pyfunc"], result_type=result_type, env_manager="local")  # our code
     pairs = stage3.filter(F.col("kind") == "pair")
     judged = (pairs.withColumn("v", model(F.struct(*[F.col(c) for c in PAIR_COLUMNS])))
               .select("kind", "incident_id", "seq", "source_a", "source_b", "claim_a", "claim_b", "focus", "v.*"))
@@ -622,17 +622,19 @@ def score_files_spark(inputs, out, model_uri: str | None = None, defaults=None, 
     """``discrep score --engine spark``: files -> DataFrame -> score_dataframe -> output files.
     ``reconcile``: a policy name in conf/reconcile/, a YAML path or a ReconcilePolicy, as for the stream engine."""
     t0 = time.perf_counter()
+    from discrep.io.output import locked_run
     from discrep.io.tracking import configure, default_model_uri
     from discrep.resources import conf_dir_or_none
     from discrep.stages.reconcile import ReconcilePolicy
 
     policy = reconcile if isinstance(reconcile, ReconcilePolicy) else \
         ReconcilePolicy.load(reconcile or "conservative", conf_dir_or_none())  # fails before Spark starts
-    uri = configure(tracking_uri)
-    model_uri = model_uri or default_model_uri(uri)
-    spark = spark_session(master, progress=False if quiet else None)
-    spark.sparkContext.setLogLevel("ERROR")
-    df, rejects = articles_dataframe(spark, inputs, defaults)
-    res = score_dataframe(spark, df, model_uri, uri, clusterer=clusterer, policy=policy, defaults=defaults,
-                          validated=True, min_align=min_align, max_block_claims=max_block_claims)
-    return write_result(res, out, rejects, inputs, started=t0)
+    with locked_run(out, quiet=quiet):  # one run at a time per --out, checked before Spark starts
+        uri = configure(tracking_uri)
+        model_uri = model_uri or default_model_uri(uri)
+        spark = spark_session(master, progress=False if quiet else None)
+        spark.sparkContext.setLogLevel("ERROR")
+        df, rejects = articles_dataframe(spark, inputs, defaults)
+        res = score_dataframe(spark, df, model_uri, uri, clusterer=clusterer, policy=policy, defaults=defaults,
+                              validated=True, min_align=min_align, max_block_claims=max_block_claims)
+        return write_result(res, out, rejects, inputs, started=t0)

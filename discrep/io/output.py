@@ -6,10 +6,13 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import os
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from discrep.errors import OutputError
 from discrep.fs import TMP_INFIX, atomic_write
 from discrep.stages.reconcile import GRADES
 
@@ -36,7 +39,11 @@ SCHEMAS: dict[str, dict[str, type | tuple]] = {
 QUANTITY_KEYS = {"value", "low", "high", "unit", "event"}
 OUTPUT_FILES = (*SCHEMAS, "report.html", "run.json")
 COMPLETION_MARKER = "run.json"
-
+LOCK_FILE = ".discrep-lock"  # in --out while a run writes there (discrep.io.lock)
+WORK_DIRS = (".discrep-run", ".discrep-spark")  # the stream engine's checkpoint, Spark's driver spool
+COUNTED = {"claims.jsonl": ("claims",), "incidents.jsonl": ("incidents",), "discrepancies.jsonl": ("discrepancies",),
+           "source_pairs.jsonl": ("source_pairs",), "rejects.jsonl": ("rejects", "warnings"),
+           "figures.jsonl": ("figures",), "syndication.jsonl": ("syndicated",)}  # lines = the sum of these counts
 
 
 def prepare_out_dir(out: str | Path) -> Path:
@@ -46,11 +53,88 @@ def prepare_out_dir(out: str | Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     with contextlib.suppress(FileNotFoundError):
         (out / COMPLETION_MARKER).unlink()
-    for name in OUTPUT_FILES:
-        for stale in out.glob(f"{name}{TMP_INFIX}*"):
-            with contextlib.suppress(OSError):
-                stale.unlink()
+    remove_stale_temps(out)
     return out
+
+
+def remove_stale_temps(out: str | Path) -> None:
+    """Remove the ``*.tmp-*`` files a killed run left in ``out`` (its outputs) and in its work folders.
+    Only safe while holding ``out``'s lock: otherwise they may be another live run's files in the making."""
+    out = Path(out)
+    stale = [p for name in OUTPUT_FILES for p in out.glob(f"{name}{TMP_INFIX}*")]
+    stale += [p for d in WORK_DIRS for p in (out / d).glob(f"*{TMP_INFIX}*")]
+    for p in stale:
+        with contextlib.suppress(OSError):
+            p.unlink()
+
+
+def out_dir(out: str | Path) -> Path:
+    """``out``, created if missing; OutputError (one line, before any model loads) when it is a file or
+    cannot be written."""
+    out = Path(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise OutputError(f"--out {out} is a file, not a folder; give a folder (created if missing)") from None
+    except OSError as e:
+        raise OutputError(f"cannot create the output folder {out}: {e.strerror or e}") from None
+    if not out.is_dir():
+        raise OutputError(f"--out {out} is not a folder")
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise OutputError(f"the output folder {out} is not writable")
+    return out
+
+
+@contextlib.contextmanager
+def locked_run(out: str | Path, incidents: str | Path | None = None, quiet: bool = False):
+    """Hold a run's ``out`` folder (and its incident store) exclusively for the whole run: a second run on
+    either refuses at once with LockError naming the holder's pid. Taken before the model loads, so the
+    folder and the store are checked first (OutputError, StoreError). Temp files a killed run left in
+    ``out`` are removed here, under the lock, also on ``--resume``."""
+    from discrep.io.lock import RunLock
+
+    out = out_dir(out)
+    with contextlib.ExitStack() as stack:
+        held = [stack.enter_context(RunLock(out / LOCK_FILE, f"the output folder {out}", "--out"))]
+        remove_stale_temps(out)
+        if incidents is not None:
+            from discrep.io.store import IncidentStore, store_lock_path
+
+            held.append(stack.enter_context(RunLock(store_lock_path(incidents), f"the incident store {incidents}",
+                                                    "--incidents")))
+            IncidentStore.check(incidents)
+        for lock in held:
+            if lock.stale_ and not quiet:
+                print(f"note: {lock.what} was locked by pid {lock.stale_.get('pid')}, which is no longer "
+                      "running; lock taken over", file=sys.stderr)
+        yield out
+
+
+def check_outputs(out: str | Path, counts: dict) -> None:
+    """Before ``run.json`` says a run finished: every output file it lists is in ``out`` and holds the lines
+    the run counted. OutputError otherwise (e.g. another process removed or replaced them meanwhile)."""
+    out = Path(out)
+    for name in OUTPUT_FILES:
+        if name == COMPLETION_MARKER:
+            continue
+        p = out / name
+        if not p.is_file():
+            raise OutputError(f"output file {p} is missing after the run wrote it (was {out} changed by another "
+                              "process?); run.json not written")
+        keys = COUNTED.get(name)
+        if keys and all(k in counts for k in keys):
+            want, got = sum(int(counts[k]) for k in keys), _count_lines(p)
+            if got != want:
+                raise OutputError(f"output file {p} has {got} lines, the run wrote {want} (was {out} changed by "
+                                  "another process?); run.json not written")
+
+
+def _count_lines(p: Path) -> int:
+    n = 0
+    with open(p, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            n += chunk.count(b"\n")
+    return n
 
 
 def json_line(d: Any) -> str:

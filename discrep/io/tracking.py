@@ -78,6 +78,28 @@ def check_reachable(uri: str, timeout: float = 3.0):
                                 f"{hint}") from None
         if not os.access(folder, os.W_OK):
             raise TrackingError(f"MLflow tracking store {uri}: folder {folder} is not writable. {hint}")
+        db = Path(uri[len("sqlite:///"):])
+        if db.is_file() and db.stat().st_size:
+            _probe_sqlite(db, uri)
+
+
+def _probe_sqlite(db: Path, uri: str):
+    """A damaged mlflow.db made MLflow print an 89-line SQLAlchemy trace; say so in one line instead."""
+    import sqlite3
+
+    con = None
+    try:
+        con = sqlite3.connect(f"file:{urllib.parse.quote(str(db))}?mode=ro", uri=True)
+        ok = con.execute("PRAGMA quick_check(1)").fetchone()
+    except sqlite3.Error as e:
+        ok = (str(e),)
+    finally:
+        if con is not None:
+            con.close()
+    if ok != ("ok",):
+        why = " ".join(str(ok[0]).split())
+        raise TrackingError(f"MLflow tracking store {uri} is not a usable SQLite database ({why}): restore it from "
+                            "a backup, or point --tracking-uri / MLFLOW_TRACKING_URI at another store")
 
 
 def _probe_http(uri: str, timeout: float, hint: str):
@@ -285,7 +307,9 @@ def with_claim_columns(signature):
 
 def model_artifacts(model_uri: str | None = None, tracking_uri: str | None = None) -> tuple[str, dict[str, str]]:
     """Download an MLflow model (``models:/``, ``runs:/``) and return (resolved URI, local paths of its
-    artifacts: classifier folder, sources.yaml, places.yaml) for engines that run parts of it themselves."""
+    artifacts: classifier folder, sources.yaml, places.yaml) for engines that run parts of it themselves,
+    plus ``pyfunc``: the model rebuilt around this installed discrep's code (:func:`installed_pyfunc_model`),
+    which is what Spark's UDF loads, never the Python files inside the model folder."""
     uri = model_uri or default_model_uri(tracking_uri)
     configure(tracking_uri)
     import mlflow
@@ -308,7 +332,40 @@ def model_artifacts(model_uri: str | None = None, tracking_uri: str | None = Non
         if clf is None:
             raise ModelLoadError(f"{uri} holds no discrep classifier (no classifier.skops inside)")
         arts["classifier"] = str(clf)
+    arts["pyfunc"] = installed_pyfunc_model(root, arts)
     return uri, arts
+
+
+def installed_pyfunc_model(root: Path, arts: dict[str, str]) -> str:
+    """A local MLflow model holding ``root``'s data artifacts (classifier folder, sources, places) and its
+    signature, and as code only this installed discrep's ``io/pyfunc.py`` with no ``code_paths``.
+
+    A logged model carries its own copy of discrep (``code/discrep/``, put first on ``sys.path`` by
+    ``mlflow.pyfunc.load_model``) and its model file (``pyfunc.py``, executed on load): loading it as it
+    is runs whatever Python the model folder holds. Spark's UDF loads this copy instead, so executors run
+    the package installed here; the model folder contributes data that the classifier loader type-checks
+    (skops, no pickle) and YAML read with ``safe_load``. Removed when the process exits."""
+    import atexit
+    import shutil
+
+    import mlflow
+    from mlflow.models import Model
+
+    signature = None
+    if (root / "MLmodel").exists():
+        try:
+            signature = Model.load(str(root)).signature
+        except Exception as e:  # noqa: BLE001 - an unreadable signature only turns off input checks
+            log.debug("no signature from %s: %s", root, e)
+    dest = Path(tempfile.mkdtemp(prefix="discrep-pyfunc-"))
+    atexit.register(shutil.rmtree, dest, True)
+    try:
+        mlflow.pyfunc.save_model(path=str(dest / "model"), python_model=str(PKG_DIR / "io" / "pyfunc.py"),
+                                 artifacts={k: arts[k] for k in ("classifier", "sources", "places") if k in arts},
+                                 signature=signature, pip_requirements=PIP_REQUIREMENTS)
+    except Exception as e:  # noqa: BLE001
+        raise ModelLoadError(f"cannot prepare model {root} for Spark: {type(e).__name__}: {e}") from None
+    return str(dest / "model")
 
 
 def default_model_uri(uri: str | None = None) -> str:

@@ -11,7 +11,7 @@ from importlib import metadata
 from pathlib import Path
 
 from discrep.fs import atomic_write
-from discrep.io.output import json_line, prepare_out_dir, write_json
+from discrep.io.output import check_outputs, json_line, prepare_out_dir, write_json
 from discrep.io.report import render
 from discrep.records.codec import claim_from_dict
 from discrep.records.core import Article, Discrepancy, Incident, Reject
@@ -116,9 +116,11 @@ class RunWriter:
         self.report(sl, model_uri, [r for r in _read_jsonl(files["figures"]) if r.get("incident_id") in keep])
 
     def finish(self, model_uri: str, counts: dict, accounting: Accounting, extra: dict | None = None) -> dict:
-        """Write run.json (last) and return it: model, counts, package versions, accounting, then ``extra``."""
+        """Write run.json (last) and return it: model, counts, package versions, accounting, then ``extra``;
+        OutputError instead when an output file is missing or holds other than the lines counted."""
         summary = {"model_uri": model_uri, "counts": ordered_counts(counts), "versions": package_versions(),
                    **accounting.summary(), **(extra or {})}
+        check_outputs(self.out, summary["counts"])  # never a finished run.json over files another process changed
         write_json(self.out / "run.json", summary)
         return summary
 

@@ -33,7 +33,11 @@ TRUSTED_TYPES = frozenset({
     "sklearn.tree._tree.Tree",
 })
 """Exact type names trusted beyond skops' defaults. Never prefixes: a prefix such as ``builtins.``
-would trust ``builtins.exec``, which a crafted file can call with its own arguments on load."""
+would trust ``builtins.exec``, which a crafted file can call with its own arguments on load.
+
+Trusting a type does not make its *data* safe: the tree types are walked by compiled code that does not
+check child or feature indices, so a crafted file could make prediction read outside memory (a
+segfault). :func:`check_structures` validates every tree before a loaded model is used."""
 
 
 AGG_FILE = "aggregator.skops"
@@ -267,6 +271,100 @@ def _load_skops(f: Path, trusted: list[str] | None):
             f"model file {f} contains types that are not trusted: {bad}. Loading them could run code from "
             "the file; load it only if you trust its author, passing trusted=[...] with these names")
     try:
-        return sio.load(str(f), trusted=sorted(set(untrusted) & allowed))
+        obj = sio.load(str(f), trusted=sorted(set(untrusted) & allowed))
     except Exception as e:  # noqa: BLE001
         raise ModelLoadError(f"model file {f} is corrupt or truncated: {type(e).__name__}: {e}") from None
+    check_structures(obj, f)
+    return obj
+
+
+def check_structures(obj, f: str | Path = "model") -> None:
+    """Validate every tree reachable from a loaded estimator, so prediction cannot read outside memory.
+
+    Histogram gradient boosting (``TreePredictor.nodes``) and decision trees (``Tree``) are walked by
+    compiled loops without bounds checks. Every tree must be a well-formed tree: at least one node, each
+    split's children later in the array than the split itself (so every path ends in a leaf), features
+    within the estimator's ``n_features_in_``, no categorical splits (discrep's features are numeric).
+    Raises ModelLoadError naming the file and the first problem."""
+    from sklearn.ensemble._hist_gradient_boosting.common import PREDICTOR_RECORD_DTYPE
+    from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
+    from sklearn.tree._tree import Tree
+
+    seen: set[tuple[int, int | None]] = set()  # (object, bound): one object reachable under two bounds is checked twice
+
+    def bad(where: str, why: str):
+        raise ModelLoadError(f"model file {f} holds a malformed tree ({where}: {why}); refused, as predicting "
+                             "with it could crash the process")
+
+    def predictor(p: TreePredictor, where: str, n_features: int | None):
+        nodes = getattr(p, "nodes", None)
+        if not isinstance(nodes, np.ndarray) or nodes.dtype != PREDICTOR_RECORD_DTYPE or nodes.ndim != 1:
+            bad(where, "nodes is not a 1-d array of tree nodes")
+        n = len(nodes)
+        if n == 0:
+            bad(where, "no nodes")
+        split = nodes["is_leaf"] == 0
+        idx = np.arange(n)
+        for side in ("left", "right"):
+            child = nodes[side].astype(np.int64)
+            wrong = split & ((child <= idx) | (child >= n))
+            if wrong.any():
+                i = int(np.flatnonzero(wrong)[0])
+                bad(where, f"node {i} has {side} child {int(child[i])} (of {n} nodes)")
+        feat = nodes["feature_idx"].astype(np.int64)
+        hi = n_features if n_features is not None else np.iinfo(np.int64).max
+        wrong = split & ((feat < 0) | (feat >= hi))
+        if wrong.any():
+            i = int(np.flatnonzero(wrong)[0])
+            bad(where, f"node {i} splits on feature {int(feat[i])}, the model has {n_features}")
+        if (split & (nodes["is_categorical"] != 0)).any():
+            bad(where, "categorical splits (discrep's features are numeric)")
+
+    def tree(t: Tree, where: str, n_features: int | None):
+        cap, count = int(t.capacity), int(t.node_count)
+        if not 1 <= count <= cap:  # before reading node arrays, which are views of node_count nodes
+            bad(where, f"node_count {count} with room for {cap} nodes")
+        if n_features is not None and int(t.n_features) != n_features:
+            bad(where, f"built for {int(t.n_features)} features, the model has {n_features}")
+        left, right = t.children_left.astype(np.int64), t.children_right.astype(np.int64)
+        leaf = left == -1
+        idx = np.arange(count)
+        if ((right == -1) != leaf).any():
+            bad(where, "a node with only one child")
+        for side, child in (("left", left), ("right", right)):
+            wrong = ~leaf & ((child <= idx) | (child >= count))
+            if wrong.any():
+                i = int(np.flatnonzero(wrong)[0])
+                bad(where, f"node {i} has {side} child {int(child[i])} (of {count} nodes)")
+        feat = t.feature.astype(np.int64)
+        wrong = ~leaf & ((feat < 0) | (feat >= int(t.n_features)))
+        if wrong.any():
+            i = int(np.flatnonzero(wrong)[0])
+            bad(where, f"node {i} splits on feature {int(feat[i])} of {int(t.n_features)}")
+
+    # every object reachable from obj, with the fewest input features an enclosing estimator checks X for
+    # (a forest checks X, not its trees: a tree claiming more features than its forest would read past X)
+    stack: list[tuple[object, str, int | None]] = [(obj, type(obj).__name__, None)]
+    while stack:
+        x, where, n_features = stack.pop()
+        if (id(x), n_features) in seen or isinstance(x, (str, bytes, int, float, bool, type(None), np.generic)):
+            continue
+        seen.add((id(x), n_features))
+        if isinstance(x, TreePredictor):
+            predictor(x, where, n_features)
+        elif isinstance(x, Tree):
+            tree(x, where, n_features)
+        elif isinstance(x, np.ndarray):
+            if x.dtype == object:  # e.g. GradientBoosting's estimators_
+                stack.extend((v, f"{where}[{i}]", n_features) for i, v in enumerate(x.ravel()))
+        elif isinstance(x, dict):
+            stack.extend((v, f"{where}[{k!r}]", n_features) for k, v in x.items())
+        elif isinstance(x, (list, tuple)):
+            stack.extend((v, f"{where}[{i}]", n_features) for i, v in enumerate(x))
+        elif isinstance(getattr(x, "__dict__", None), dict):
+            nf = x.__dict__.get("n_features_in_")
+            if isinstance(nf, (int, np.integer)) and not isinstance(nf, bool):
+                n_features = int(nf) if n_features is None else min(n_features, int(nf))
+            if isinstance(x, Pipeline):  # each step checks its own input, which earlier steps may reshape
+                n_features = None
+            stack.extend((v, f"{where}.{k}", n_features) for k, v in x.__dict__.items())

@@ -1,8 +1,10 @@
 """Faults: a killed run leaves nothing that looks complete, every output goes through a temp file
 and a rename, and a training run with an unreachable tracking server fails fast (or, by config,
 saves its model locally for `discrep log-model`)."""
+import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -173,3 +175,167 @@ def test_log_model_refuses_a_folder_that_is_not_a_model(tmp_path):
     (tmp_path / "m").mkdir()
     r = run_cli(["log-model", str(tmp_path / "m")], tmp_path / "home", timeout=300)
     assert r.returncode == 2 and "is not a discrep classifier folder" in r.stderr and "Traceback" not in r.stderr
+
+
+# ------------------------------------------------------------------------------------------- one-line errors
+# Issue 17, finding 11: each of these printed a traceback (most after the 6-12 s model load). Now: one line,
+# exit 2, and where the check needs no model it comes first: --model names a folder that does not exist, so
+# an error about anything else proves the check ran before the model was looked at.
+NO_MODEL = "/nonexistent-discrep-model"
+ONE_ARTICLE = ROOT / "data" / "examples" / "kharkiv-local.txt"
+
+
+def _one_line_error(r, *needles):
+    lines = r.stderr.strip().splitlines()
+    assert r.returncode == 2, (r.returncode, r.stderr[-3000:])
+    assert "Traceback" not in r.stderr and len(lines) == 1 and lines[0].startswith("error: "), r.stderr[-3000:]
+    assert NO_MODEL not in r.stderr, r.stderr  # decided before the model was looked at
+    for n in needles:
+        assert n in lines[0], lines[0]
+    return lines[0]
+
+
+@contextlib.contextmanager
+def _tmpfs(path: Path, size: str):
+    """A small file system of our own (root only, where mounting is allowed): a real full disk / read-only folder."""
+    path.mkdir(parents=True)
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a tmpfs needs root")
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True)
+    if r.returncode:
+        pytest.skip(f"cannot mount a tmpfs here: {r.stderr.decode()[:200]}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], capture_output=True)
+
+
+def test_out_that_is_a_file_is_one_line_before_the_model(tmp_path):
+    (tmp_path / "o").write_text("not a folder")
+    r = run_cli(["score", str(ONE_ARTICLE), "--out", str(tmp_path / "o"), "--model", NO_MODEL, "--quiet"],
+                tmp_path / "home")
+    _one_line_error(r, "is a file")
+
+
+def test_read_only_out_is_one_line_before_the_model(tmp_path):
+    if os.geteuid() == 0:  # root writes through permission bits: a read-only mount instead
+        ctx = _tmpfs(tmp_path / "ro", "1m")
+    else:
+        ctx = contextlib.nullcontext(tmp_path / "ro")
+        (tmp_path / "ro").mkdir()
+    with ctx as ro:
+        (ro / "o").mkdir()
+        if os.geteuid() == 0:
+            subprocess.run(["mount", "-o", "remount,ro", str(ro)], check=True)
+        else:
+            (ro / "o").chmod(0o555)
+        r = run_cli(["score", str(ONE_ARTICLE), "--out", str(ro / "o"), "--model", NO_MODEL, "--quiet"],
+                    tmp_path / "home")
+        if os.geteuid() != 0:
+            (ro / "o").chmod(0o755)
+    _one_line_error(r, "not writable")
+
+
+@pytest.mark.parametrize("fault", ["full_disk", "file_size_limit"])
+def test_a_full_disk_is_one_line(tmp_path, fault):
+    """ENOSPC on a real (tiny) file system, and EFBIG from a file-size limit where mounting is not allowed."""
+    import resource
+
+    bad = tmp_path / "bad.jsonl"  # nothing scorable: no model needed, and ~400 KB of rejects to write
+    bad.write_text("".join(f'{{"id": "r{i}", "outlet": "X", "text": "unterminated\n' for i in range(3000)))
+    env = {**os.environ, "DISCREP_HOME": str(tmp_path / "home"), "HF_HUB_OFFLINE": "1"}
+
+    def limit():
+        if fault == "file_size_limit":
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # then write() fails with EFBIG instead of killing
+            resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+
+    ctx = _tmpfs(tmp_path / "small", "128k") if fault == "full_disk" else contextlib.nullcontext(tmp_path / "big")
+    with ctx as fs:
+        r = subprocess.run([sys.executable, "-m", "discrep.cli", "score", str(bad), "--out", str(fs / "o"), "--quiet"],
+                           capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path, preexec_fn=limit)
+        leftovers = [p.name for p in (fs / "o").iterdir()] if (fs / "o").exists() else []
+    _one_line_error(r, "No space left on device" if fault == "full_disk" else "File too large")
+    assert "run.json" not in leftovers  # nothing passes for a finished run
+
+
+def test_corrupt_tracking_store_is_one_line(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "mlflow.db").write_bytes(bytes(range(256)) * 400)  # the default store, damaged
+    r = run_cli(["score", str(ONE_ARTICLE), "--out", str(tmp_path / "o"), "--quiet"], home)
+    lines = r.stderr.strip().splitlines()
+    assert r.returncode == 2 and len(lines) == 1 and "Traceback" not in r.stderr, r.stderr[-3000:]
+    assert "not a usable SQLite database" in lines[0] and "mlflow.db" in lines[0]
+
+
+def _small_store(path: Path) -> Path:
+    """An incident store holding two incidents (synthetic claims and vectors)."""
+    from datetime import date
+
+    import numpy as np
+
+    from discrep.io.store import IncidentStore
+    from discrep.records.core import Claim
+    from discrep.stages.cluster import ClaimContext, IncidentClusterer
+
+    claims = [Claim(f"a{i}:0", f"a{i}", "X", date(2024, 1, 2), 0, f"Officials said {i} people were killed.", "x")
+              for i in range(40)]
+    X = np.random.default_rng(0).normal(size=(40, 8)).astype(np.float32)
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    ctx = ClaimContext([date(2024, 1, 2)] * 40, [{"Kyiv"} if i % 2 else {"Lviv"} for i in range(40)], [set()] * 40)
+    with IncidentStore(path, embedder="m") as st:
+        st.assign(claims, X, ctx, IncidentClusterer())
+        assert len(st) >= 2
+    return path
+
+
+@pytest.mark.parametrize("damage", ["header", "page", "short_vector", "places"])
+def test_damaged_incident_store_is_one_line_before_the_model(tmp_path, damage):
+    import sqlite3
+
+    store = _small_store(tmp_path / "incidents.sqlite")
+    if damage in ("header", "page"):
+        b = bytearray(store.read_bytes())
+        at = 16 if damage == "header" else 4096 + 8  # the page size field / the b-tree header of page 2
+        for i in range(at, at + 64):
+            b[i] ^= 0xFF  # bit flips
+        store.write_bytes(bytes(b))
+    else:
+        with sqlite3.connect(store) as db:
+            if damage == "short_vector":
+                db.execute("UPDATE incidents SET vsum = x'0102030405' WHERE seq = 0")
+            else:
+                db.execute("UPDATE incidents SET places = '{\"not\": \"a list\"' WHERE seq = 0")
+    r = run_cli(["score", str(ONE_ARTICLE), "--out", str(tmp_path / "o"), "--incidents", str(store),
+                 "--model", NO_MODEL, "--quiet"], tmp_path / "home")
+    _one_line_error(r, "incident store", str(store))
+
+
+def test_store_damage_found_after_opening_is_a_store_error(tmp_path):
+    """What the pre-check cannot see (a centroid that is not finite) or what happens later still gives StoreError."""
+    import sqlite3
+    from datetime import date
+
+    import numpy as np
+
+    from discrep.io.store import IncidentStore, StoreError
+    from discrep.records.core import Claim
+    from discrep.stages.cluster import ClaimContext, IncidentClusterer
+
+    store = _small_store(tmp_path / "s.sqlite")
+    with sqlite3.connect(store) as db:
+        db.execute("UPDATE incidents SET vsum = ? WHERE seq = 0", (np.full(8, np.nan).tobytes(),))
+    IncidentStore.check(store)  # sizes are fine: only reading the centroid tells
+    c = Claim("b:0", "b", "X", date(2024, 1, 2), 0, "Officials said 3 people were killed.", "x")
+    with IncidentStore(store, embedder="m") as st:
+        with pytest.raises(StoreError, match="not finite"):
+            st.assign([c], np.ones((1, 8), np.float32) / np.sqrt(8), ClaimContext([date(2024, 1, 2)], [set()], [set()]),
+                      IncidentClusterer())
+
+
+@pytest.mark.parametrize("flag,value", [("--batch-size", "0"), ("--threads", "-1"), ("--threads", "0")])
+def test_impossible_numbers_are_one_line_before_the_model(tmp_path, flag, value):
+    r = run_cli(["score", str(ONE_ARTICLE), "--out", str(tmp_path / "o"), flag, value, "--model", NO_MODEL, "--quiet"],
+                tmp_path / "home")
+    _one_line_error(r, flag)

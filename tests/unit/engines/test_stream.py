@@ -25,7 +25,16 @@ NAMES = ("claims.jsonl", "incidents.jsonl", "discrepancies.jsonl", "source_pairs
 
 @pytest.fixture(scope="module")
 def fast_pipe(extractor):
+    return _fast_pipeline(extractor)
+
+
+def _fast_pipeline(extractor=None):
     """A real pipeline with a model-free embedder and a small classifier: tests the engine, not the model."""
+    if extractor is None:
+        from discrep.stages.extract import ClaimExtractor
+
+        extractor = ClaimExtractor(sources_path=str(ROOT / "data" / "sources.yaml"),
+                                   places_path=str(ROOT / "data" / "places.yaml"))
     base = [("The governor said three people were killed.", "Officials said at least five people were killed.", "contradict"),
             ("The governor said three people were killed.", "Officials said three people were killed.", "agree"),
             ("The ministry said 17 rockets were shot down.", "Air defences downed 40 rockets, officials said.", "contradict"),
@@ -311,3 +320,74 @@ def test_store_with_blocks_cut_for_size_gives_one_record_per_incident(fast_pipe,
     assert sorted(c for i in incs for c in i["claim_ids"]) == sorted(c["claim_id"] for c in claims)
     assert all(c["incident_id"] in set(ids) for c in claims)
     assert validate_dir(tmp_path / "out") == []
+
+
+def test_temp_files_of_a_killed_write_go_on_resume_and_on_later_runs(fast_pipe, tmp_path):
+    """Issue 17, finding 12: a ``report.html.tmp-*`` left by a kill during the final write survived ``--resume``
+    and later runs (the stream engine never swept them). Now the run that holds ``--out`` removes them."""
+    from discrep.engines.files import score_files
+
+    corpus = write_corpus(tmp_path / "corpus.jsonl", 6)
+    out = tmp_path / "out"
+
+    def leave_temps(*names):
+        for name in names:
+            (out / name).parent.mkdir(parents=True, exist_ok=True)
+            (out / name).write_text("half written")
+
+    def temps():
+        return sorted(str(p.relative_to(out)) for p in out.rglob("*") if ".tmp-" in p.name)
+
+    restore = _interrupt_after(fast_pipe.classifier, "proba_frame", 0)  # an interrupted run: a checkpoint to resume
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            score_files([corpus], out, pipeline=fast_pipe, quiet=True)
+    finally:
+        restore()
+    leave_temps("report.html.tmp-k1ll3d", ".discrep-run/state.json.tmp-x", "notes.tmp-mine")
+    s = score_files([corpus], out, pipeline=fast_pipe, quiet=True, resume=True)
+    assert s["resumed"] == 1 and temps() == ["notes.tmp-mine"]  # not an output name: the user's own file stays
+    leave_temps("report.html.tmp-k1ll3d")
+    score_files([corpus], out, pipeline=fast_pipe, quiet=True, resume=True)  # "already complete"
+    assert temps() == ["notes.tmp-mine"]
+    leave_temps("report.html.tmp-k1ll3d", "claims.jsonl.tmp-2")
+    score_files([corpus], out, pipeline=fast_pipe, quiet=True)  # a later run
+    assert temps() == ["notes.tmp-mine"] and validate_dir(out) == []
+
+
+@pytest.mark.parametrize("engine", ["stream", "memory"])
+def test_store_keeps_apart_runs_that_reuse_article_ids(fast_pipe, tmp_path, engine):
+    """Issue 17, finding 4: claims were stored under ``{article_id}:{n}`` and a known key kept its old incident,
+    so day 2's ``article.txt`` (a flood in Lviv) was filed under day 1's Kharkiv incident, whose title was then
+    overwritten while its places stayed ["Kharkiv"]. Keys are now digests of the claims' content."""
+    from datetime import date
+
+    from discrep.engines.files import score_files
+    from discrep.io.ingest import IngestDefaults
+    from discrep.io.store import IncidentStore
+
+    days = {"day1": ("Strike on Kharkiv\n\nTwo people were killed in a missile strike on Kharkiv, the regional "
+                     "governor said. Rescuers said five people were injured in Kharkiv.\n", date(2024, 1, 2)),
+            "day2": ("Floods in Lviv\n\nThree people died in floods in Lviv, the mayor said on Wednesday. "
+                     "Officials said 40 homes were flooded in Lviv.\n", date(2024, 1, 3))}
+    store, runs = tmp_path / "incidents.sqlite", {}
+    for day, (text, published) in days.items():
+        (tmp_path / day).mkdir()
+        (tmp_path / day / "article.txt").write_text(text)  # the same file name, so the same article id, every day
+        out = tmp_path / f"out-{day}"
+        score_files([tmp_path / day], out, pipeline=fast_pipe, quiet=True, incidents=store, engine=engine,
+                    defaults=IngestDefaults(outlet="Daily", published=published))
+        runs[day] = {c["claim_id"]: c["incident_id"] for c in map(json.loads, (out / "claims.jsonl").open())}
+        if day == "day1":
+            with IncidentStore(store) as st:
+                before = {i["incident_id"]: i for i in st.incidents()}
+    shared = set(runs["day1"]) & set(runs["day2"])
+    assert shared, "the two days should reuse claim ids (that is the case under test)"
+    assert not set(runs["day2"].values()) & set(runs["day1"].values())  # a flood in Lviv is not the Kharkiv strike
+    with IncidentStore(store) as st:
+        after = {i["incident_id"]: i for i in st.incidents()}
+    for iid, inc in before.items():
+        assert after[iid]["title"] == inc["title"] and after[iid]["places"] == inc["places"]  # day 1's untouched
+    for inc in after.values():  # titles and places agree: a title names the incident's own places
+        assert inc["places"] and inc["title"].startswith(inc["places"][0]), inc
+    assert any("Lviv" in after[i]["places"] for i in runs["day2"].values())

@@ -247,3 +247,178 @@ def test_report_escapes_all_article_text():
     assert "<script" not in html and "<img" not in html
     assert html.count("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;") >= 5
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+# ------------------------------------------------------------------------------------------- crafted trees
+CRASH_CHILD = r"""
+import sys
+from discrep.errors import ModelLoadError
+from discrep.model.classifier import PairClassifier
+from tests.unit.model.test_classify import _pairs
+from discrep.stages.extract import ClaimExtractor
+
+try:
+    clf = PairClassifier.load(sys.argv[1])
+except ModelLoadError as e:
+    print("REFUSED", e)
+    sys.exit(0)
+pairs, _ = _pairs(ClaimExtractor())
+clf.predict_proba(pairs)
+print("PREDICTED")
+"""
+
+
+def _crafted_tree_model(tmp_path, extractor, kind: str, damage: str) -> Path:
+    """A model folder of trusted types only, whose first tree is damaged the way a hostile file would be."""
+    from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+
+    pairs, y = _pairs(extractor)
+    est = HistGradientBoostingClassifier(max_iter=3) if kind == "hgb" else RandomForestClassifier(n_estimators=2)
+    clf = PairClassifier(PairFeaturizer(groups=GROUPS), estimator=est, calibration=None).fit(pairs, y)
+    inner = clf.model_.steps[-1][1]
+    if kind == "hgb":
+        nodes = inner._predictors[0][0].nodes
+        if damage == "child":  # the finding: a split whose children lie 2e9 nodes away
+            nodes[0]["is_leaf"], nodes[0]["left"], nodes[0]["right"] = 0, 2_000_000_000, 2_000_000_000
+        elif damage == "loop":  # a split pointing back at itself: prediction would never end
+            nodes[0]["is_leaf"], nodes[0]["left"], nodes[0]["right"] = 0, 0, 0
+        elif damage == "feature":
+            nodes[0]["is_leaf"], nodes[0]["feature_idx"] = 0, 10_000_000
+    else:
+        tree = inner.estimators_[0].tree_
+        st = tree.__getstate__()
+        if damage == "child":
+            st["nodes"]["left_child"][0] = 2_000_000_000
+        elif damage == "feature":
+            st["nodes"]["feature"][0] = 10_000_000
+        tree.__setstate__(st)
+    return clf.save(tmp_path / f"{kind}-{damage}")
+
+
+@pytest.mark.parametrize("kind,damage", [("hgb", "child"), ("hgb", "loop"), ("hgb", "feature"),
+                                         ("forest", "child"), ("forest", "feature")])
+def test_crafted_tree_is_refused_not_a_segfault(tmp_path, extractor, kind, damage):
+    """Issue 17, finding 2: trusted types with crafted tree arrays made prediction read outside memory
+    (SIGSEGV, exit 139). Now the load refuses them with a ModelLoadError; predicting is never reached."""
+    import os
+    import subprocess
+    import sys
+
+    import skops.io as sio
+
+    d = _crafted_tree_model(tmp_path, extractor, kind, damage)
+    assert set(sio.get_untrusted_types(file=str(d / SKOPS_FILE))) <= TRUSTED_TYPES  # nothing untrusted in it
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    r = subprocess.run([sys.executable, "-c", CRASH_CHILD, str(d)], capture_output=True, text=True, timeout=120,
+                       env=env, cwd=ROOT)
+    assert r.returncode == 0, (r.returncode, r.stderr[-2000:])  # -11 (SIGSEGV) before, or a hang for "loop"
+    assert r.stdout.startswith("REFUSED") and "malformed tree" in r.stdout, r.stdout
+    assert str(d) in r.stdout and "\n" not in r.stdout.strip()
+
+
+def test_the_trees_we_train_pass_the_structure_check(extractor):
+    from sklearn.ensemble import GradientBoostingClassifier, HistGradientBoostingClassifier, RandomForestClassifier
+
+    from discrep.model.classifier import check_structures
+
+    pairs, y = _pairs(extractor)
+    for est, cal in ((HistGradientBoostingClassifier(max_iter=10), "isotonic"), (RandomForestClassifier(5), None),
+                     (GradientBoostingClassifier(n_estimators=5), "sigmoid")):
+        clf = PairClassifier(PairFeaturizer(groups=GROUPS), estimator=est, calibration=cal, cv=2).fit(pairs, y)
+        check_structures(clf.model_)  # raises on a false alarm
+
+
+def test_cli_refuses_a_crafted_tree_with_one_line(tmp_path, extractor):
+    d = _crafted_tree_model(tmp_path, extractor, "hgb", "child")
+    r = run_cli(["score", str(ROOT / "data" / "examples" / "kharkiv-local.txt"), "--model", str(d),
+                 "--out", str(tmp_path / "o"), "--quiet"], tmp_path / "home", timeout=300)
+    assert r.returncode == 2, (r.returncode, r.stderr[-2000:])  # 139 (SIGSEGV) before
+    assert "malformed tree" in r.stderr and "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+# ------------------------------------------------------------------------------------------- code in model folders
+LOAD_PYFUNC = r"""
+import sys
+import mlflow.pyfunc
+import pandas as pd
+
+m = mlflow.pyfunc.load_model(sys.argv[1])
+out = m.predict(pd.DataFrame([{"text_a": "The governor said three people were killed.",
+                               "text_b": "Officials said five people were killed."}]))
+print("LABEL", out["label"].iloc[0])
+"""
+
+
+def _tampered_mlflow_model(tmp_path: Path, saved_dir: Path, marker: Path) -> Path:
+    """A model folder as `discrep train` logs it (pyfunc.py as code, the package as code_paths, skops
+    artifacts), then edited by a hostile hand: its model file and its copy of discrep write ``marker``."""
+    import mlflow.pyfunc
+
+    from discrep.io.tracking import PIP_REQUIREMENTS
+    from discrep.resources import PACKAGE_DIR
+
+    m = tmp_path / "mlflow-model"
+    mlflow.pyfunc.save_model(path=str(m), python_model=str(PACKAGE_DIR / "io" / "pyfunc.py"),
+                             artifacts={"classifier": str(saved_dir), "sources": str(ROOT / "data" / "sources.yaml")},
+                             code_paths=[str(PACKAGE_DIR)], pip_requirements=PIP_REQUIREMENTS)
+    payload = f"\nimport os as _o\nopen({str(marker)!r} + str(_o.getpid()), 'w').write('pwned')\n"
+    for f in (m / "pyfunc.py", m / "code" / "discrep" / "__init__.py"):
+        assert f.exists(), f
+        f.write_text(f.read_text() + payload)
+    return m
+
+
+def test_spark_loads_the_installed_code_not_the_model_folders(saved, tmp_path):
+    """Issue 17, finding 3: ``--engine spark`` handed the model folder to ``mlflow.pyfunc.spark_udf``, whose
+    executors ran the folder's ``pyfunc.py`` and imported its ``code/discrep``. Now the UDF loads
+    ``model_artifacts(...)["pyfunc"]``: the same artifacts around the installed package's code only."""
+    import os
+    import subprocess
+    import sys
+
+    from discrep.io.tracking import model_artifacts
+
+    marker = tmp_path / "PWNED-"
+    m = _tampered_mlflow_model(tmp_path, saved[0], marker)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    env.pop("PYTHONPATH", None)
+    raw = subprocess.run([sys.executable, "-c", LOAD_PYFUNC, str(m)], capture_output=True, text=True, timeout=300,
+                         env={**env, "PYTHONPATH": str(ROOT)}, cwd=tmp_path)
+    assert list(tmp_path.glob("PWNED-*")), raw.stderr[-2000:]  # the payload is live: loading the folder as is runs it
+    for p in tmp_path.glob("PWNED-*"):
+        p.unlink()
+    uri, arts = model_artifacts(str(m), tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}")
+    r = subprocess.run([sys.executable, "-c", LOAD_PYFUNC, arts["pyfunc"]], capture_output=True, text=True,
+                       timeout=300, env={**env, "PYTHONPATH": str(ROOT)}, cwd=tmp_path)
+    assert r.returncode == 0 and "LABEL " in r.stdout, r.stderr[-3000:]
+    assert not list(tmp_path.glob("PWNED-*"))
+    folder = Path(arts["pyfunc"])
+    assert not (folder / "code").exists() and (folder / "pyfunc.py").read_text() == (
+        ROOT / "discrep" / "io" / "pyfunc.py").read_text()
+
+
+@pytest.mark.slow
+def test_spark_engine_runs_no_code_from_a_tampered_model_folder(trained_home, tmp_path):
+    """The finding end to end: a trained model's folder with a payload in its pyfunc.py and in its copy of
+    discrep, scored with --engine spark: the run succeeds and no process ran the payload."""
+    import shutil
+
+    pytest.importorskip("pyspark", reason="the spark extra is not installed")
+    if shutil.which("java") is None:
+        pytest.skip("pyspark needs a Java runtime on PATH")
+    import mlflow
+
+    mlflow.set_tracking_uri(f"sqlite:///{trained_home / 'mlflow.db'}")
+    src = Path(mlflow.artifacts.download_artifacts(artifact_uri="models:/discrep-pair/1"))
+    m = tmp_path / "model"
+    shutil.copytree(src, m)
+    marker = tmp_path / "PWNED-"
+    payload = f"\nimport os as _o\nopen({str(marker)!r} + str(_o.getpid()), 'w').write('pwned')\n"
+    for f in (m / "pyfunc.py", m / "code" / "discrep" / "__init__.py"):
+        f.write_text(f.read_text() + payload)
+    r = run_cli(["score", str(ROOT / "data" / "examples"), "--engine", "spark", "--spark-master", "local[2]",
+                 "--model", str(m), "--out", str(tmp_path / "o"), "--quiet"], trained_home, timeout=900)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert not list(tmp_path.glob("PWNED-*"))
+    assert (tmp_path / "o" / "discrepancies.jsonl").read_text().strip()
