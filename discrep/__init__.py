@@ -19,6 +19,7 @@ from discrep.errors import (
                             TrackingError,
                             UntrustedModelError,
 )
+from discrep.io import writer as _writer  # noqa: F401  registers ScoreResult.write (records sit below io)
 from discrep.io.ingest import read_articles
 from discrep.records.core import Article, Claim, ClaimPair, Discrepancy, Incident, Quantity, SourcePairScore
 from discrep.records.result import ScoreResult

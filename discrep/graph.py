@@ -3,9 +3,10 @@
 ::
 
     articles ─▶ prepare ─▶ embed ─▶ plan_blocks ─▶ cluster_block ─▶ incidents ─▶ align ─▶ judge ─▶ finish ─▶ records
-                (extract,           (time blocks  (one block at    (records,    (pairs   (verdict (dedupe, reconcile,
-                 guard,              that cluster  a time; joins    titles)      per      per      summarise,
-                 context)            apart)        the store)                    incident) pair)   provenance)
+                (extract,           (time blocks  (one block at    (records,    (pairs   (verdict (dedupe, salience,
+                 guard,              that cluster  a time; joins    titles)      per      per      reconcile,
+                 context)            apart)        the store)                    incident) pair)   summarise,
+                                                                                                  provenance)
 
     per chunk of articles ─────┘   per run ┘      per block ────────────────────────┘ per pair └── per unit/incident
 
@@ -35,6 +36,7 @@ from discrep.stages.cluster import ClaimContext, build_incidents, context_fill
 from discrep.stages.guard import extract_guarded
 from discrep.stages.independence import SourceIndependence
 from discrep.stages.reconcile import ReconcilePolicy, reconcile
+from discrep.stages.salience import keep, score_unreported
 from discrep.stages.summarise import summarise
 from discrep.stages.verdict import INTERVAL_GUARD, dedupe, discrepancy, verdicts
 from discrep.text.places import Gazetteer
@@ -56,6 +58,7 @@ class Parts:
     min_align: float = MIN_ALIGN
     interval_guard: bool = INTERVAL_GUARD
     policy: ReconcilePolicy | None = None
+    min_salience: float | None = None  # unreported rows below it are left out of the outputs (None: all kept)
 
     # An extractor needs only ``extract(article)``; its speaker registry and places file are optional (None:
     # the bundled data/places.yaml, no registry), read here once for every stage that uses them.
@@ -117,8 +120,12 @@ class Prepared:
 # ---------------------------------------------------------------- the stages, in order
 def prepare(parts: Parts, articles: Iterable[Article]) -> Prepared:
     """Extract claims (an article the extractor fails on becomes a reject, not a crash: stages.guard) and fill
-    in each claim's effective date, places and scope from its article (stages.cluster.context_fill)."""
+    in each claim's effective date, places and scope from its article (stages.cluster.context_fill), and its
+    article's URL (so every output row can carry it without a join)."""
     arts, claims, notes = extract_guarded(parts.extractor, articles)
+    urls = {a.id: a.url for a in arts}
+    for c in claims:
+        c.url = c.url or urls.get(c.article_id)
     return Prepared(arts, claims, notes, context_fill(claims, parts.gazetteer))
 
 
@@ -177,12 +184,16 @@ def judge(parts: Parts, pairs: Sequence[ClaimPair]) -> list[Discrepancy]:
 
 def finish(parts: Parts, claims: Sequence[Claim], incidents_: Sequence[Incident], judged: Sequence[Discrepancy],
            independence: SourceIndependence) -> ScoreResult:
-    """One row per compared fact, reconciled figures and grades per incident, source pairs counting each
+    """One row per compared fact, each unreported one with its salience (stages.salience; rows under
+    ``parts.min_salience`` left out), reconciled figures and grades per incident, source pairs counting each
     piece of evidence once, and every claim's provenance, given the run's fitted source independence."""
     ds = dedupe(list(judged))
+    score_unreported(ds, claims, independence)
     figures, grades = reconcile(list(claims), list(incidents_), ds, independence, parts.policy, parts.gazetteer.types)
-    return ScoreResult(claims=list(claims), incidents=list(incidents_), discrepancies=ds,
-                       source_pairs=summarise(ds, independence), figures=figures, grades=grades,
+    pairs = summarise(ds, independence)  # counts every compared fact: min_salience only shortens the list of rows
+    return ScoreResult(claims=list(claims), incidents=list(incidents_),
+                       discrepancies=[d for d in ds if keep(d, parts.min_salience)],
+                       source_pairs=pairs, figures=figures, grades=grades,
                        provenance=[independence.provenance(c) for c in claims])
 
 

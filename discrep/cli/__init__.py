@@ -68,6 +68,16 @@ def _parse_date(s: str) -> date:
         raise argparse.ArgumentTypeError(f"not an ISO date: {s!r}") from None
 
 
+def _salience(s: str) -> float:
+    try:
+        v = float(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {s!r}") from None
+    if not 0.0 <= v <= 1.0:
+        raise argparse.ArgumentTypeError(f"salience is between 0 and 1, got {v:g}")
+    return v
+
+
 def score_settings(args):
     """conf/score.yaml composed with ``--set`` overrides, then the flags given on top (a flag always wins)."""
     from discrep.engines.files import engine_name
@@ -149,7 +159,8 @@ def cmd_score(args) -> int:
                 raise ConfigError(f"engine spark: unknown keys {bad} (keys: conf/engine/spark.yaml)")
             summary = score_files_spark(args.inputs, out, model_uri=st.model, defaults=defaults,
                                         tracking_uri=st.tracking_uri, quiet=args.quiet, reconcile=st.reconcile,
-                                        clusterer=st.clusterer, min_align=st.min_align, **st.engine_options)
+                                        clusterer=st.clusterer, min_align=st.min_align, fmt=args.format,
+                                        min_salience=args.min_salience, **st.engine_options)
         else:
             from discrep.engines.stream import StreamConfig
 
@@ -162,7 +173,8 @@ def cmd_score(args) -> int:
             summary = score_files(args.inputs, out, model_uri=st.model, defaults=defaults,
                                   tracking_uri=st.tracking_uri, quiet=args.quiet, incidents=args.incidents,
                                   reconcile=st.reconcile, engine=engine, resume=args.resume, config=cfg,
-                                  embedder_options=st.embedder, clusterer=st.clusterer, min_align=st.min_align)
+                                  embedder_options=st.embedder, clusterer=st.clusterer, min_align=st.min_align,
+                                  fmt=args.format, min_salience=args.min_salience)
     except KeyboardInterrupt:
         if engine != "stream":
             raise
@@ -187,7 +199,7 @@ def cmd_score(args) -> int:
     print(f"report: {out / 'report.html'}")
     if c["articles"] == 0:
         print(f"error: nothing could be scored: {nothing_scored_reason(summary)}; "
-              f"see {out / 'rejects.jsonl'}", file=sys.stderr)
+              f"see {out / ('rejects.' + summary.get('format', 'jsonl'))}", file=sys.stderr)
         return 2
     return 0
 
@@ -285,6 +297,14 @@ def build_parser() -> argparse.ArgumentParser:
                                                        "claims join incidents of earlier runs, ids stay stable")
     s.add_argument("--reconcile", metavar="POLICY", help="reconciliation policy for figures.jsonl: a name in "
                    "conf/reconcile/ (conservative, median, latest) or a YAML path (default: conservative)")
+    s.add_argument("--format", choices=("jsonl", "parquet", "csv"), default="jsonl",
+                   help="format of the output tables (claims, incidents, discrepancies, ...): jsonl (default, nested "
+                        "records), parquet or csv (flat columns, see docs/outputs.md); the report and run.json as "
+                        "always")
+    s.add_argument("--min-salience", type=_salience, default=None, metavar="S",
+                   help="leave out unreported facts of salience under S (0-1: whether the fact is central, how many "
+                        "independent sources state it, whether the silent source is a party or declined to "
+                        "comment); default: the files keep all, the report lists those from 0.4 up")
     s.add_argument("--unknown-lang", choices=("warn", "reject"), default="warn",
                    help="articles not in English: score with a warning (default) or reject")
     s.add_argument("--max-chars", type=int, default=2_000_000,

@@ -65,19 +65,21 @@ def score_files(inputs, out: str | Path, model_uri: str | None = None, defaults:
                 tracking_uri: str | None = None, quiet: bool = False, pipeline=None,
                 incidents: str | Path | None = None, reconcile: str | None = None, engine: str = "stream",
                 resume: bool = False, config=None, embedder_options: dict | None = None, clusterer=None,
-                min_align: float | None = None) -> dict:
+                min_align: float | None = None, fmt: str = "jsonl", min_salience: float | None = None) -> dict:
     """Read, score and write one batch. The model is loaded only when something can be scored, so
     a run of unusable inputs reports its rejects rather than a model problem. ``pipeline``: the stages to score
     with (a :class:`discrep.graph.Parts` or a :class:`discrep.api.DiscrepPipeline`; None: the model of
     ``model_uri``). ``incidents``: an incident store joining earlier runs; ``reconcile``: a policy name in
-    conf/reconcile/, a YAML path or a ReconcilePolicy; ``clusterer``, ``min_align``: replace the stages' (None
-    keeps them).
+    conf/reconcile/, a YAML path or a ReconcilePolicy; ``clusterer``, ``min_align``, ``min_salience``: replace the
+    stages' (None keeps them); ``fmt``: the tables' format, ``jsonl`` (default), ``parquet`` or ``csv``.
 
     ``engine="stream"`` (default): bounded memory, checkpoints, ``resume`` (``config`` a
     :class:`discrep.engines.stream.StreamConfig`); ``engine="memory"``: the whole batch at once, no checkpoints.
     ``embedder_options``: batch_size, threads, backend, cache_dir (:func:`discrep.model.embedder.configure_embedder`)."""
     from discrep.errors import DiscrepError
+    from discrep.io.tables import check_format
 
+    check_format(fmt)
     engine = engine_name(engine)
     if engine not in ENGINES:
         raise DiscrepError(f"unknown engine {engine!r} (stream or memory; Spark is "
@@ -98,7 +100,8 @@ def score_files(inputs, out: str | Path, model_uri: str | None = None, defaults:
 
         def load() -> tuple[Parts, str]:
             parts, desc = _prepare_parts(given, model_uri, tracking_uri, embedder_options, policy, model_desc)
-            swap = {k: v for k, v in (("clusterer", clusterer), ("min_align", min_align)) if v is not None}
+            swap = {k: v for k, v in (("clusterer", clusterer), ("min_align", min_align),
+                                      ("min_salience", min_salience)) if v is not None}
             return (dataclasses.replace(parts, **swap) if swap else parts), desc
 
         extra: dict = {"inputs": [str(i) for i in inputs], "engine": engine}
@@ -106,7 +109,7 @@ def score_files(inputs, out: str | Path, model_uri: str | None = None, defaults:
         if engine == "memory":
             from discrep.engines.memory import score_memory
 
-            return score_memory(load, inputs, out, defaults, quiet, extra, store_for, t0)
+            return score_memory(load, inputs, out, defaults, quiet, extra, store_for, t0, fmt=fmt)
         from discrep.engines.stream import StreamScorer
 
         items = None
@@ -119,12 +122,14 @@ def score_files(inputs, out: str | Path, model_uri: str | None = None, defaults:
                     print(f"read 0 articles ({n_err} rejected, {n_warn} warnings)", file=sys.stderr)
                 StreamScorer.discard(out)
                 extra["seconds"] = round(time.perf_counter() - t0, 2)
-                return write_outputs(ScoreResult(rejects=rejects), out, "none (nothing to score)", extra)
+                return write_outputs(ScoreResult(rejects=rejects), out, "none (nothing to score)", extra,
+                                     fmt=fmt)
         parts, model = load()
         extra["reconcile_policy"] = parts.reconcile_policy.name
         with store_for(parts) as store:
             return StreamScorer(parts, inputs, out, defaults=defaults, config=config, model_uri=model,
-                                resume=resume, quiet=quiet, extra=extra, store=store, items=items).run()
+                                resume=resume, quiet=quiet, extra=extra, store=store, items=items,
+                                fmt=fmt).run()
 
 
 def _prepare_parts(parts: Parts | None, model_uri, tracking_uri, embedder_options, policy,

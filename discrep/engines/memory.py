@@ -14,11 +14,13 @@ from discrep.records.result import ScoreResult
 
 
 def score_memory(parts_or_loader, inputs, out: str | Path, defaults: IngestDefaults | None = None,
-                 quiet: bool = False, extra: dict | None = None, store_for=None, t0: float | None = None) -> dict:
+                 quiet: bool = False, extra: dict | None = None, store_for=None, t0: float | None = None,
+                 fmt: str = "jsonl") -> dict:
     """Read ``inputs``, score them in one batch, write ``out``. ``parts_or_loader``: the run's
     :class:`discrep.graph.Parts` with its model description as ``(parts, model_uri)``, or a function giving
     them, called only when something can be scored (a run of unusable inputs reports its rejects, not a model
-    problem). ``store_for(parts)``: a context manager giving the incident store (or None)."""
+    problem). ``store_for(parts)``: a context manager giving the incident store (or None); ``fmt``: the tables'
+    format (jsonl, parquet, csv)."""
     t0 = time.perf_counter() if t0 is None else t0
     extra = dict(extra or {})
     arts, rejects = read_articles(inputs, defaults)
@@ -27,7 +29,7 @@ def score_memory(parts_or_loader, inputs, out: str | Path, defaults: IngestDefau
         print(f"read {len(arts)} articles ({n_err} rejected, {n_warn} warnings)", file=sys.stderr)
     if not arts:
         extra["seconds"] = round(time.perf_counter() - t0, 2)
-        return write_outputs(ScoreResult(rejects=rejects), out, "none (nothing to score)", extra)
+        return write_outputs(ScoreResult(rejects=rejects), out, "none (nothing to score)", extra, fmt=fmt)
     parts, model_desc = parts_or_loader() if callable(parts_or_loader) else parts_or_loader
     extra["reconcile_policy"] = parts.reconcile_policy.name
     with store_for(parts) as store:
@@ -36,4 +38,4 @@ def score_memory(parts_or_loader, inputs, out: str | Path, defaults: IngestDefau
             extra.update(incident_store=str(store.path.resolve()), incidents_in_store=len(store))
     extra["embedder"] = embedder_stats(parts.embedder)
     extra["seconds"] = round(time.perf_counter() - t0, 2)
-    return write_outputs(result, out, model_desc, extra)
+    return write_outputs(result, out, model_desc, extra, fmt=fmt, min_salience=parts.min_salience)

@@ -28,6 +28,7 @@ bundled articles). Usage::
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -386,10 +387,10 @@ def _provenance_fn(ctx: dict, syns: list, params: dict):
     return run
 
 
-def _incident_fn(ctx: dict, policy, params: dict):
+def _incident_fn(ctx: dict, policy, params: dict, min_salience: float | None = None):
     """applyInPandas body per incident: the model's verdicts (the UDF's judge stage) -> discrepancy rows, then
-    the graph's finish stage (dedupe, reconciled figures and grades, source pairs counting each piece of
-    evidence once) with the claims' corpus-wide provenance."""
+    the graph's finish stage (dedupe, salience, reconciled figures and grades, source pairs counting each piece
+    of evidence once) with the claims' corpus-wide provenance."""
 
     def run(pdf):
         from discrep import graph
@@ -400,7 +401,7 @@ def _incident_fn(ctx: dict, policy, params: dict):
         from discrep.stages.independence import SourceIndependence
         from discrep.stages.verdict import discrepancy
 
-        parts = _worker_parts(ctx, policy)
+        parts = dataclasses.replace(_worker_parts(ctx, policy), min_salience=min_salience)
         extractor = parts.extractor
         inc_rows = pdf[pdf["kind"] == "incident"]
         if inc_rows.empty:
@@ -437,7 +438,8 @@ def _incident_fn(ctx: dict, policy, params: dict):
 
 def score_dataframe(spark, articles, model_uri: str | None = None, tracking_uri: str | None = None,
                     max_block_claims: int = MAX_BLOCK_CLAIMS, min_align: float = MIN_ALIGN, clusterer=None,
-                    policy=None, defaults=None, validated: bool = False) -> SparkResult:
+                    policy=None, defaults=None, validated: bool = False,
+                    min_salience: float | None = None) -> SparkResult:
     """Score a DataFrame of articles (``id, outlet, published, title, text`` + optional ``url, lang``;
     an ``_order`` column fixes the input order, else the DataFrame's own order is used).
 
@@ -445,7 +447,8 @@ def score_dataframe(spark, articles, model_uri: str | None = None, tracking_uri:
     ``policy``: a :class:`discrep.reconcile.ReconcilePolicy` (default conservative) for figures, grades and
     source independence. ``defaults``: the :class:`discrep.ingest.IngestDefaults` each article is checked
     with on the executors (limits, language policy, fallback outlet/date); ``validated=True`` when the rows
-    come from :func:`articles_dataframe`, whose warnings are already listed (they are not noted twice)."""
+    come from :func:`articles_dataframe`, whose warnings are already listed (they are not noted twice).
+    ``min_salience``: unreported rows under it are left out (discrep.stages.salience)."""
     from pyspark import StorageLevel
     from pyspark.sql import Window
     from pyspark.sql import functions as F
@@ -524,7 +527,7 @@ def score_dataframe(spark, articles, model_uri: str | None = None, tracking_uri:
     per_incident = inc_rows.unionByName(inc_claims, allowMissingColumns=True).unionByName(
         judged, allowMissingColumns=True)
     schema5 = "kind string, incident_id string, seq int, ord long, sent int, payload string"
-    stage5 = (per_incident.groupBy("incident_id").applyInPandas(_incident_fn(ctx, policy, params), schema5)
+    stage5 = (per_incident.groupBy("incident_id").applyInPandas(_incident_fn(ctx, policy, params, min_salience), schema5)
               .persist(StorageLevel.MEMORY_AND_DISK))
 
     def pick(frame, kind):
@@ -559,17 +562,19 @@ def articles_dataframe(spark, inputs, defaults=None):
 
 
 def write_result(res: SparkResult, out, extra_rejects=(), inputs=(), report_incidents: int = 300,
-                 seconds: float | None = None, started: float | None = None) -> dict:
+                 seconds: float | None = None, started: float | None = None, fmt: str = "jsonl",
+                 min_salience: float | None = None) -> dict:
     """Stream a SparkResult to the driver (partition by partition) into the output files of ``discrep score``,
     in the stream engine's order, with its run.json accounting (warnings are not rejects). Spark is lazy: most
     of the work runs here, so ``started`` (a ``time.perf_counter()`` value) gives run.json's ``seconds``
-    up to the end of writing; ``seconds`` is taken as is."""
+    up to the end of writing; ``seconds`` is taken as is. ``fmt``: the tables' format (JSONL written, then
+    converted in batches); ``min_salience``: the run's, for the report (the rows were filtered when scored)."""
     import shutil
 
     from discrep.io.output import json_line
     from discrep.io.writer import Accounting, RunWriter
 
-    writer = RunWriter(out)
+    writer = RunWriter(out, fmt=fmt, min_salience=min_salience)
     out = writer.out
     acc = Accounting()
 
@@ -618,9 +623,14 @@ def write_result(res: SparkResult, out, extra_rejects=(), inputs=(), report_inci
 
 def score_files_spark(inputs, out, model_uri: str | None = None, defaults=None, tracking_uri: str | None = None,
                       master: str | None = None, quiet: bool = False, reconcile=None, clusterer=None,
-                      min_align: float = MIN_ALIGN, max_block_claims: int = MAX_BLOCK_CLAIMS) -> dict:
+                      min_align: float = MIN_ALIGN, max_block_claims: int = MAX_BLOCK_CLAIMS, fmt: str = "jsonl",
+                      min_salience: float | None = None) -> dict:
     """``discrep score --engine spark``: files -> DataFrame -> score_dataframe -> output files.
-    ``reconcile``: a policy name in conf/reconcile/, a YAML path or a ReconcilePolicy, as for the stream engine."""
+    ``reconcile``: a policy name in conf/reconcile/, a YAML path or a ReconcilePolicy, as for the stream engine;
+    ``fmt``, ``min_salience``: as :func:`discrep.engines.files.score_files`."""
+    from discrep.io.tables import check_format
+
+    check_format(fmt)
     t0 = time.perf_counter()
     from discrep.io.output import locked_run
     from discrep.io.tracking import configure, default_model_uri
@@ -636,5 +646,6 @@ def score_files_spark(inputs, out, model_uri: str | None = None, defaults=None, 
         spark.sparkContext.setLogLevel("ERROR")
         df, rejects = articles_dataframe(spark, inputs, defaults)
         res = score_dataframe(spark, df, model_uri, uri, clusterer=clusterer, policy=policy, defaults=defaults,
-                              validated=True, min_align=min_align, max_block_claims=max_block_claims)
-        return write_result(res, out, rejects, inputs, started=t0)
+                              validated=True, min_align=min_align, max_block_claims=max_block_claims,
+                              min_salience=min_salience)
+        return write_result(res, out, rejects, inputs, started=t0, fmt=fmt, min_salience=min_salience)

@@ -194,8 +194,10 @@ class StreamScorer:
 
     def __init__(self, pipeline: Parts, inputs, out, defaults: IngestDefaults | None = None,
                  config: StreamConfig | None = None, model_uri: str = "in-memory", resume: bool = False,
-                 quiet: bool = False, extra: dict | None = None, store=None, items=None):
+                 quiet: bool = False, extra: dict | None = None, store=None, items=None,
+                 fmt: str = "jsonl"):
         self.parts = as_parts(pipeline)
+        self.fmt = fmt  # the tables' format: JSONL parts, converted at the end (discrep.io.tables)
         self.inputs = [str(i) for i in inputs]
         self.out = Path(out)
         self.defaults = defaults or IngestDefaults()
@@ -230,6 +232,7 @@ class StreamScorer:
                 "embedder_backend": emb.backend,
                 "clusterer": {k: v for k, v in clu.get_params().items()} if hasattr(clu, "get_params") else None,
                 "min_align": self.parts.min_align, "max_block_claims": self.config.max_block_claims,
+                "min_salience": self.parts.min_salience,
                 "reconcile_policy": repr(self.parts.policy),
                 "incident_store": str(self.store.path.resolve()) if self.store is not None else None,
                 "defaults": {k: (v.isoformat() if isinstance(v, date) else v) for k, v in d.items()}}
@@ -528,7 +531,8 @@ class StreamScorer:
                     fh.truncate(st["sizes"][name.replace(".jsonl", ".part")])
         counts = {"articles": st["articles"], "claims": st["claims"], "rejects": st["rejects"], **st["counts"],
                   "warnings": st.get("warnings", 0)}
-        writer = RunWriter(self.out, prepare=False)  # the folder was prepared when the run began
+        writer = RunWriter(self.out, prepare=False, fmt=self.fmt,  # the folder was prepared when the run began
+                           min_salience=self.parts.min_salience)
         files = {n: self._part(f"{n}.jsonl") for n in ("discrepancies", "incidents", "claims", "rejects", "figures")}
         writer.report_from_files({**files, "articles": self.work / "articles.spool"}, self.model_uri,
                                  self.config.report_incidents, ordered_counts(counts))

@@ -17,7 +17,7 @@ import re
 import sys
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -998,6 +998,12 @@ def iter_articles(paths: Iterable[str | Path], defaults: IngestDefaults | None =
     """
     defaults = defaults or IngestDefaults()
     seen = seen_ids if seen_ids is not None else set()
+    rows = table_rows(paths)
+    if rows is not None:  # a DataFrame, a datasets.Dataset or a list of dicts: records, not paths
+        yield from iter_records(rows, defaults, seen)
+        return
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
     looks: dict[str, str] = {}  # outlet skeleton -> the first outlet that looked like that
     for item in _expand(paths):
         if isinstance(item, Reject):
@@ -1135,12 +1141,70 @@ def count_csv_records(path: Path, limit: int = MAX_RECORD_BYTES) -> int:
     return max(n - 1, 1)
 
 
-def read_articles(paths: Iterable[str | Path], defaults: IngestDefaults | None = None) -> tuple[list[Article], list[Reject]]:
-    """All usable articles, and every reject and warning (``r.severity`` tells them apart)."""
+def read_articles(paths, defaults: IngestDefaults | None = None) -> tuple[list[Article], list[Reject]]:
+    """All usable articles, and every reject and warning (``r.severity`` tells them apart). ``paths``: files and
+    folders, or the records themselves: a pandas DataFrame, a ``datasets.Dataset`` or a list of dicts (columns
+    ``id, outlet, published, title, text`` and optionally ``url, lang``; see :func:`table_rows`)."""
     arts, rej = [], []
     for item in iter_articles(paths, defaults):
         (arts if isinstance(item, Article) else rej).append(item)
     return arts, rej
+
+
+# ---------------------------------------------------------------------------------------------- in memory
+def table_rows(obj) -> Iterator[tuple[str, object]] | None:
+    """``(origin, record)`` per row when ``obj`` holds records rather than paths — a pandas DataFrame (origin
+    ``dataframe[<index label>]``), a ``datasets.Dataset`` (``dataset[i]``), a list or tuple holding dicts or
+    one dict (``records[i]``) — else None. A ``datasets.DatasetDict`` is refused: it holds several splits."""
+    if isinstance(obj, (str, bytes, Path)):
+        return None
+    if hasattr(obj, "to_dict") and hasattr(obj, "columns") and hasattr(obj, "index"):  # pandas.DataFrame
+        return zip((f"dataframe[{i}]" for i in obj.index), obj.to_dict("records"))
+    if hasattr(obj, "features") and hasattr(obj, "column_names"):  # datasets.Dataset
+        return ((f"dataset[{i}]", rec) for i, rec in enumerate(obj))
+    if isinstance(obj, Mapping):
+        if obj and all(hasattr(v, "column_names") for v in obj.values()):
+            raise InputError(f"a DatasetDict holds several splits ({', '.join(map(str, obj))}): pass one, "
+                             f"e.g. ds[{next(iter(obj))!r}]")
+        return iter([("records[0]", obj)])
+    if isinstance(obj, (list, tuple)) and any(isinstance(x, Mapping) for x in obj):
+        return ((f"records[{i}]", rec) for i, rec in enumerate(obj))
+    return None
+
+
+def _plain(v):
+    """A table cell as the JSON readers would give it: missing (None, NaN, NaT, pd.NA) is None, numpy scalars are
+    Python scalars; dates and timestamps stay as they are (parse_date takes them)."""
+    if v is None or (isinstance(v, float) and v != v) or type(v).__name__ in ("NaTType", "NAType"):
+        return None
+    if getattr(v, "ndim", None) == 0 and hasattr(v, "item"):  # numpy scalar
+        v = v.item()
+        return None if isinstance(v, float) and v != v else v
+    return v
+
+
+def iter_records(rows: Iterable[tuple[str, object]], defaults: IngestDefaults | None = None,
+                 seen_ids: set[str] | None = None) -> Iterator[Article | Reject]:
+    """Articles and rejects/warnings from in-memory records (:func:`table_rows`), with the checks of the file
+    readers: the same validation, duplicate ids after the first rejected."""
+    defaults = defaults or IngestDefaults()
+    seen = seen_ids if seen_ids is not None else set()
+    n = 0
+    for origin, rec in rows:
+        n += 1
+        if isinstance(rec, Mapping):
+            rec = {str(k): _plain(v) for k, v in rec.items()}
+        art, notes = _article_from_record(rec, origin, defaults)
+        if art is not None:
+            if art.id in seen:
+                yield Reject(origin, f"duplicate id {art.id!r}: the first one was kept", art.id, "error",
+                             "duplicate_id")
+                continue
+            seen.add(art.id)
+            yield art
+        yield from notes
+    if n == 0:
+        yield Reject("records", "no records (an empty table)", None, "error", "empty_file")
 
 
 def count_rejected(rejects: Iterable[Reject]) -> tuple[int, int]:

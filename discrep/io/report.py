@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 
 from discrep.records.core import Article, Claim, Discrepancy, Incident
 from discrep.records.result import ScoreResult
+from discrep.stages.salience import REPORT_MIN_SALIENCE
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; base-uri 'none'"
 LABEL_ORDER = {"contradict": 0, "agree": 1, "unreported": 2}
@@ -183,7 +184,8 @@ class IncidentView:
 class _Ctx:
     """Lookups shared by the sections: articles by id, display names and types of sources."""
 
-    def __init__(self, result: ScoreResult):
+    def __init__(self, result: ScoreResult, min_salience: float | None = None):
+        self.min_salience = REPORT_MIN_SALIENCE if min_salience is None else min_salience
         self.arts: dict[str, Article] = {a.id: a for a in result.articles}
         self.claims: dict[str, Claim] = {c.claim_id: c for c in result.claims}
         self.names: dict[str, str] = {}
@@ -200,9 +202,11 @@ class _Ctx:
 
 
 # ------------------------------------------------------------------ page
-def render(result: ScoreResult, model_uri: str | None = None, figures: list | None = None) -> str:
-    """The whole report as one HTML string (``figures``: reconciled figures, shown when given)."""
-    ctx = _Ctx(result)
+def render(result: ScoreResult, model_uri: str | None = None, figures: list | None = None,
+           min_salience: float | None = None) -> str:
+    """The whole report as one HTML string (``figures``: reconciled figures, shown when given; ``min_salience``:
+    the least salience of an unreported fact listed, None: stages.salience.REPORT_MIN_SALIENCE)."""
+    ctx = _Ctx(result, min_salience)
     by_inc: dict[str, list[Discrepancy]] = defaultdict(list)
     for d in result.discrepancies:
         by_inc[d.incident_id].append(d)
@@ -455,22 +459,36 @@ def conflict_block(d: Discrepancy, arts: dict[str, Article], ctx: _Ctx | None = 
 
 
 def unreported_block(v: IncidentView, ctx: _Ctx) -> str:
-    """Facts one source states that others leave out, one line per fact (not per pair); explicit
-    silences ("declined to comment") are quoted."""
+    """Facts one source states that others leave out, one line per fact (not per pair), the most salient first
+    (stages.salience); facts under the report's least salience are counted, not listed. Explicit silences
+    ("declined to comment") are quoted."""
     by_fact: dict[str, list[Discrepancy]] = defaultdict(list)
     for d in v.unrep:
         by_fact[d.claim_a.claim_id].append(d)
-    facts = sorted(by_fact.values(), key=lambda ds: (-len(ds), ds[0].claim_a.claim_id))
+
+    def top(ds):
+        return max((d.salience for d in ds if d.salience is not None), default=None)
+
+    facts = [ds for ds in by_fact.values() if (top(ds) is None or top(ds) >= ctx.min_salience)]
+    facts.sort(key=lambda ds: (-(top(ds) or 0.0), -len(ds), ds[0].claim_a.claim_id))
+    hidden = len(by_fact) - len(facts)
+    more = f"; {hidden} less salient (under {ctx.min_salience:g}) in discrepancies.jsonl" if hidden else ""
     h = [f"<details class='unreported'><summary>{len(v.unrep)} times a fact was left unreported "
-         f"({len(facts)} facts)</summary><ul class='facts'>"]
+         f"({len(by_fact)} facts{more})</summary><ul class='facts'>"]
     for ds in facts:
         c = ds[0].claim_a
         silent = [d for d in ds if d.claim_b is not None and d.claim_b.kind == "silence"]
+        ranked = sorted(ds, key=lambda d: -(d.salience or 0.0))
+        names = dict.fromkeys(ctx.name(d.source_b) for d in ranked  # one row per figure: each source once
+                              if d.salience is None or d.salience >= ctx.min_salience)
+        rest = [n for n in dict.fromkeys(ctx.name(d.source_b) for d in ranked) if n not in names]
+        sal = top(ds)
         h.append(f"<li><span class='src'>{esc(ctx.name(c.source))}</span>: {highlight(c.text, [q.text for q in c.quantities])}"
-                 f" <span class='muted'>— not reported by {esc(', '.join(ctx.name(d.source_b) for d in ds))}</span>")
-        for d in silent:
-            h.append(f"<br><span class='muted'>{esc(ctx.name(d.source_b))} on it:</span> "
-                     f"<q>{esc(d.claim_b.text)}</q>")
+                 f" <span class='muted'>— not reported by {esc(', '.join(names))}"
+                 f"{f' (salience {sal:.2f})' if sal is not None else ''}"
+                 f"{'; nor, less salient, by ' + esc(', '.join(rest)) if rest else ''}</span>")
+        for name, text in dict.fromkeys((ctx.name(d.source_b), d.claim_b.text) for d in silent):
+            h.append(f"<br><span class='muted'>{esc(name)} on it:</span> <q>{esc(text)}</q>")
         h.append("</li>")
     h.append("</ul></details>")
     return "".join(h)

@@ -2,6 +2,7 @@
 run.json last (it marks a finished run). :class:`RunWriter` writes them, :class:`Accounting` counts the inputs."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import platform
 from collections import Counter
@@ -13,10 +14,12 @@ from pathlib import Path
 from discrep.fs import atomic_write
 from discrep.io.output import check_outputs, json_line, prepare_out_dir, write_json
 from discrep.io.report import render
+from discrep.io.tables import check_format, convert_dir
 from discrep.records.codec import claim_from_dict
 from discrep.records.core import Article, Discrepancy, Incident, Reject
-from discrep.records.result import ScoreResult, ordered_counts
+from discrep.records.result import ScoreResult, ordered_counts, register_writer
 from discrep.stages.base import Embedder
+from discrep.stages.salience import keep
 
 
 def package_versions() -> dict[str, str]:
@@ -89,10 +92,15 @@ def reject_summary(result: ScoreResult) -> dict:
 class RunWriter:
     """Every output file of a run, for every engine: the JSONL tables (each through a temp file and a rename),
     the report, and run.json last (its presence marks a finished run). ``prepare``: clear the completion marker
-    and stale temp files first (an engine that prepared the folder itself passes False)."""
+    and stale temp files first (an engine that prepared the folder itself passes False). ``fmt``: the tables'
+    format in the end (``parquet`` and ``csv`` are converted from the JSONL files in :meth:`finish`, in batches);
+    ``min_salience``: the run's ``--min-salience`` (None: the report lists unreported facts from
+    stages.salience.REPORT_MIN_SALIENCE up, the tables hold all)."""
 
-    def __init__(self, out: str | Path, prepare: bool = True):
+    def __init__(self, out: str | Path, prepare: bool = True, fmt: str = "jsonl", min_salience: float | None = None):
         self.out = prepare_out_dir(out) if prepare else Path(out)
+        self.fmt = check_format(fmt)
+        self.min_salience = min_salience
 
     def table(self, name: str, records) -> int:
         """``<name>.jsonl`` from records (``to_dict`` objects or dicts) or JSON lines (str)."""
@@ -106,7 +114,7 @@ class RunWriter:
 
     def report(self, result: ScoreResult, model_uri: str, figures: list[dict]) -> None:
         with atomic_write(self.out / "report.html") as fh:
-            fh.write(render(result, model_uri, figures=figures))
+            fh.write(render(result, model_uri, figures=figures, min_salience=self.min_salience))
 
     def report_from_files(self, files: dict[str, Path], model_uri: str, incidents: int, counts: dict) -> None:
         """The report of a run too large to hold: the ``incidents`` most disputed incidents read back from the
@@ -116,22 +124,35 @@ class RunWriter:
         self.report(sl, model_uri, [r for r in _read_jsonl(files["figures"]) if r.get("incident_id") in keep])
 
     def finish(self, model_uri: str, counts: dict, accounting: Accounting, extra: dict | None = None) -> dict:
-        """Write run.json (last) and return it: model, counts, package versions, accounting, then ``extra``;
-        OutputError instead when an output file is missing or holds other than the lines counted."""
+        """Convert the tables to the run's format, write run.json (last) and return it: model, counts, package
+        versions, accounting, format and min_salience, then ``extra``. The JSONL files a conversion replaces are
+        removed after run.json: a run killed before it keeps them, and its resume converts again."""
+        check_outputs(self.out, ordered_counts(counts))  # never a finished run.json over files another process changed
+        converted = convert_dir(self.out, self.fmt)
         summary = {"model_uri": model_uri, "counts": ordered_counts(counts), "versions": package_versions(),
-                   **accounting.summary(), **(extra or {})}
-        check_outputs(self.out, summary["counts"])  # never a finished run.json over files another process changed
+                   **accounting.summary(), "format": self.fmt, "min_salience": self.min_salience, **(extra or {})}
         write_json(self.out / "run.json", summary)
+        for p in converted:
+            p.unlink(missing_ok=True)
         return summary
 
 
-def write_outputs(result: ScoreResult, out: Path, model_uri: str, extra: dict | None = None) -> dict:
-    """A whole result into ``out`` (the memory engine; a run with nothing to score)."""
-    w = RunWriter(out)
+def write_outputs(result: ScoreResult, out: Path, model_uri: str, extra: dict | None = None, fmt: str = "jsonl",
+                  min_salience: float | None = None) -> dict:
+    """A whole result into ``out`` (the memory engine; a run with nothing to score; ``ScoreResult.write``).
+    ``min_salience``: unreported rows under it are left out (the graph's finish stage already did so for a run
+    scored with it)."""
+    w = RunWriter(out, fmt=fmt, min_salience=min_salience)
+    if min_salience is not None:
+        result = dataclasses.replace(result, discrepancies=[d for d in result.discrepancies
+                                                            if keep(d, min_salience)])
     for name, records in result.tables().items():
         w.table(name, records)
     w.report(result, model_uri, [f.to_dict() for f in result.figures])
     return w.finish(model_uri, result.counts(), Accounting.of(len(result.articles), result.rejects), extra)
+
+
+register_writer(write_outputs)
 
 
 class _ReportResult(ScoreResult):

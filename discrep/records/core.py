@@ -126,6 +126,7 @@ class Claim:
     relayed_by: str | None = None  # the outlet that relays the speaker
     incident_id: str | None = None
     source_text: str | None = None  # the speaker as written in the sentence ("he", "the ministry"); None: the outlet
+    url: str | None = None  # the article's URL (graph.prepare fills it in), so each discrepancy row can carry it
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -208,12 +209,15 @@ class Discrepancy:
     claim_b: Claim | None
     proba: dict[str, float] = field(default_factory=dict)
     fact: str | None = None  # the compared figure, "event/unit" (None: the claim as a whole)
+    salience: float | None = None  # unreported rows: how much the silence matters, 0-1 (stages.salience)
 
     def to_dict(self) -> dict[str, Any]:
         def brief(c: Claim | None):
             if c is None:
                 return None
-            return {"claim_id": c.claim_id, "text": c.text, "source": c.source}
+            return {"claim_id": c.claim_id, "text": c.text, "source": c.source, "article_id": c.article_id,
+                    "outlet": c.outlet, "published": c.published.isoformat() if c.published else None,
+                    "url": c.url}
 
         return {
             "incident_id": self.incident_id,
@@ -221,6 +225,7 @@ class Discrepancy:
             "source_b": self.source_b,
             "label": self.label,
             "score": round(float(self.score), 4),
+            "salience": None if self.salience is None else round(float(self.salience), 4),
             "reason": self.reason,
             "fact": self.fact,
             "claim_a": brief(self.claim_a),
@@ -231,16 +236,19 @@ class Discrepancy:
     @classmethod
     def from_dict(cls, d: dict[str, Any], claims: dict[str, Claim] | None = None) -> "Discrepancy":
         """A discrepancy from its output record; ``claims`` (by id) gives back the full claims its brief
-        ``claim_a``/``claim_b`` name (without it, claims hold only id, text and source)."""
+        ``claim_a``/``claim_b`` name (without it, claims hold what the brief carries: id, text, source, article,
+        outlet, published date and URL)."""
         def full(b):
             if b is None:
                 return None
             if claims is not None:
                 return claims.get(b["claim_id"])
-            return Claim(b["claim_id"], "", "", None, 0, b.get("text", ""), b.get("source", ""))
+            return Claim(b["claim_id"], b.get("article_id") or "", b.get("outlet") or "", _date(b.get("published")), 0,
+                         b.get("text", ""), b.get("source", ""), url=b.get("url"))
 
         return cls(d["incident_id"], d["source_a"], d["source_b"], d["label"], d["score"], d["reason"],
-                   full(d.get("claim_a")), full(d.get("claim_b")), d.get("proba", {}), d.get("fact"))
+                   full(d.get("claim_a")), full(d.get("claim_b")), d.get("proba", {}), d.get("fact"),
+                   d.get("salience"))
 
 
 @dataclass
