@@ -228,7 +228,7 @@ def render(result: ScoreResult, model_uri: str | None = None, figures: list | No
             ("", c["rejects"], "inputs not used"))) + "</div>")
     out.append(overview_section(compared, ctx))
     if figures:
-        out.append(figures_section(figures))
+        out.append(figures_section(figures, {i.incident_id: i.title for i in result.incidents}))
     out.append(sources_section(compared, ctx))
     for i, v in enumerate(compared, 1):
         out.append(incident_section(v, ctx, rank=i))
@@ -493,9 +493,10 @@ def articles_block(art_ids: list[str], ctx: _Ctx) -> str:
 
 # ------------------------------------------------------------------ charts
 def figure_charts(v: IncidentView, ctx: _Ctx, max_charts: int = 2) -> list[str]:
-    """One small chart per disputed figure (event + unit): each source's figures as intervals on a
-    shared axis, one row per report, earliest report first, so a toll that grew over time reads as
-    a staircase and a real disagreement as rows that do not overlap."""
+    """One small chart per disputed figure and unit (children killed and people killed are two charts,
+    never one axis): each source's figures as intervals on a shared axis, one row per report, earliest
+    report first, so a toll that grew over time reads as a staircase and a real disagreement as rows
+    that do not overlap."""
     events = []
     for d in v.contra:
         e = _event_of(d)
@@ -508,16 +509,18 @@ def figure_charts(v: IncidentView, ctx: _Ctx, max_charts: int = 2) -> list[str]:
             if c is not None:
                 claims[c.claim_id] = c
     for ev in events[:max_charts]:
-        rows = []
+        by_unit: dict[str, list] = defaultdict(list)
         for c in claims.values():
             for q in c.quantities:
                 if _matches(q, ev) and c.polarity != "negated":
-                    rows.append((c.published.isoformat() if c.published else "", c.source, q, c))
-        if len({r[1] for r in rows}) < 2:
-            continue
-        rows = sorted({(r[0], r[1], r[2].low, r[2].high): r for r in rows}.values(),
-                      key=lambda r: (r[0], r[2].low, r[1]))[:14]
-        out.append(interval_chart(ev, rows, ctx))
+                    by_unit[q.unit or ""].append((c.published.isoformat() if c.published else "", c.source, q, c))
+        for unit, rows in sorted(by_unit.items(), key=lambda kv: (-len({r[1] for r in kv[1]}), kv[0])):
+            if len({r[1] for r in rows}) < 2 or len(out) >= max_charts:
+                continue
+            rows = sorted({(r[0], r[1], r[2].low, r[2].high): r for r in rows}.values(),
+                          key=lambda r: (r[0], r[2].low, r[1]))[:14]
+            name = ev if len(by_unit) == 1 or not unit or ev.endswith(unit) else f"{ev} ({unit})"
+            out.append(interval_chart(name, rows, ctx))
     return out
 
 
@@ -576,14 +579,18 @@ def _num(x: float) -> str:
 
 
 # ------------------------------------------------------------------ hooks
-def figures_section(figures) -> str:
-    """Reconciled figures table (filled by the reconciliation stage when present)."""
+def figures_section(figures, titles: dict | None = None) -> str:
+    """Reconciled figures table (filled by the reconciliation stage when present); the incident by its
+    title (linked to its section), the id only where no title is known."""
+    titles = titles or {}
     h = ["<h2>Reconciled figures</h2><table id='figures'><tr><th>incident</th><th>event</th><th>unit</th>"
          "<th>low</th><th>best</th><th>high</th><th>sources</th><th>grade</th></tr>"]
     for f in sorted(figures, key=lambda f: str(f.get("incident_id") or "")):  # by date: the same for every engine
         g = f.get("grade", "") if isinstance(f, dict) else ""
-        h.append("<tr>" + "".join(f"<td>{esc(f.get(k))}</td>" for k in
-                                  ("incident_id", "event", "unit", "low", "best", "high", "n_sources")) +
+        iid = f.get("incident_id")
+        name = (f"<a href='#{anchor(iid)}'>{esc(titles[iid])}</a>" if titles.get(iid) else esc(iid))
+        h.append(f"<tr data-incident='{esc(iid)}'><td>{name}</td>" + "".join(f"<td>{esc(f.get(k))}</td>" for k in
+                                  ("event", "unit", "low", "best", "high", "n_sources")) +
                  f"<td>{esc(g)}</td></tr>")
     h.append("</table>")
     return "".join(h)
