@@ -227,3 +227,21 @@ def test_charts_per_unit_children_and_people_never_share_an_axis():
     people = html[html.index("aria-label='killed (people)"):]
     people = people[:people.index("</svg>")]
     assert "two children" not in people and "five children" not in people
+
+
+def test_the_page_is_a_template_with_autoescape_and_no_markup_in_python():
+    """Issue 16 item 7: escaping is the template engine's default, not ~65 esc() calls to remember. The
+    markup lives in templates/; report.py prepares data, and no template opts out of escaping."""
+    import re
+    from pathlib import Path
+
+    from discrep.io import report
+
+    tpl = report._template()
+    assert tpl.environment.autoescape is True and tpl.environment.finalize is report._finalize
+    sources = {p.name: p.read_text(encoding="utf-8") for p in Path(report.__file__).with_name("templates").glob("*.html")}
+    assert set(sources) == {"report.html", "report_macros.html"}
+    assert not any(re.search(r"\|\s*safe\b|autoescape\s+false", s) for s in sources.values())
+    code = Path(report.__file__).read_text(encoding="utf-8")
+    assert not re.findall(r"<(?:td|tr|div|span|section|details|svg|table|li|a) ", code)
+    assert "bad <b>" not in render(build(), model_uri="bad <b>") and "bad &lt;b&gt;" in render(build(), model_uri="bad <b>")
