@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import os
 import re
 import sys
@@ -430,18 +431,33 @@ def _add_log_flags(p: argparse.ArgumentParser) -> None:
                    help="log level on stderr; wins over -v/-q")
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is at the time (a test's capture, a redirected stream)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value):
+        pass
+
+
 def setup_logging(args) -> None:
     """One stderr handler for discrep and the libraries under it: warnings by default, -v info, -vv debug,
     -q errors only, --log-level exactly."""
-    import logging
-
     if getattr(args, "log_level", None):
         level = getattr(logging, args.log_level.upper())
     elif getattr(args, "verbose", 0):
         level = logging.INFO if args.verbose == 1 else logging.DEBUG
     else:
         level = logging.ERROR if getattr(args, "quiet", False) else logging.WARNING
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr, force=True)
+    root = logging.getLogger()
+    root.setLevel(level)
+    if not any(isinstance(h, _StderrHandler) for h in root.handlers):  # once per process (main() may run often)
+        h = _StderrHandler()
+        h.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        root.addHandler(h)
     for noisy in ("urllib3", "alembic", "filelock", "fsspec", "matplotlib"):  # not ours: debug only on -vv
         logging.getLogger(noisy).setLevel(max(level, logging.INFO))
 

@@ -107,3 +107,13 @@ def test_download_bars_off_unless_a_terminal(monkeypatch):
     tracking.quiet_progress_bars()
     assert os.environ["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] == "false"
     assert os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] == "1"
+
+
+def test_logging_reaches_stderr_once_however_often_main_runs(capsys):
+    for _ in range(3):
+        setup_logging(build_parser().parse_args(["score", "in.jsonl", "-v"]))
+    logging.getLogger("discrep.test").info("hello")
+    assert capsys.readouterr().err.count("INFO discrep.test: hello") == 1
+    setup_logging(build_parser().parse_args(["score", "in.jsonl", "-q"]))
+    logging.getLogger("discrep.test").warning("hidden")
+    assert "hidden" not in capsys.readouterr().err
