@@ -6,9 +6,12 @@ commands (shell globs and --flags do not fit Hydra's key=value grammar).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import json
+import logging
 import os
+import re
 import sys
 import time
 from datetime import date
@@ -21,9 +24,10 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 
-def _env_defaults():
-    from discrep.io.tracking import default_home
+def _env_defaults(quiet: bool = False):
+    from discrep.io.tracking import default_home, quiet_progress_bars
 
+    quiet_progress_bars(False if quiet else None)  # third-party bars: a terminal only, never under -q
     os.environ.setdefault("DISCREP_HOME", str(default_home()))
     os.environ.setdefault("DISCREP_ROOT", str(REPO_ROOT))
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -120,12 +124,43 @@ def _bad_number(args) -> str | None:
     return None
 
 
+
+def _holds_a_run(out: Path) -> bool:
+    from discrep.engines.stream import WORK_DIR
+    from discrep.io.output import OUTPUT_FILES
+
+    return any((out / n).exists() for n in (*OUTPUT_FILES, WORK_DIR))
+
+
+def check_out_dir(out: Path, force: bool = False, resume: bool = False) -> None:
+    """--out may be new, empty, or an earlier discrep run (replaced, as before); any other folder with
+    files in it is refused unless --force: a typo must not scatter outputs among someone's files."""
+    if force or resume or not out.is_dir() or _holds_a_run(out) or next(out.iterdir(), None) is None:
+        return
+    raise DiscrepError(f"--out {out} is a folder with other files and no discrep run in it: choose a new or "
+                       f"empty folder, or pass --force to write into it anyway")
+
+
+def _named(rows: list[dict], n: int = 3) -> str:
+    names = list(dict.fromkeys(Path(str(r.get("input") or "?")).name for r in rows))
+    return f" ({', '.join(names[:n])}{f', … {len(names) - n} more' if len(names) > n else ''})" if names else ""
+
+
+def _reject_rows(out: Path) -> tuple[list[dict], list[dict]]:
+    """Rejected and warned inputs of the finished run, for the summary line (rejects.jsonl)."""
+    try:
+        rows = [json.loads(x) for x in (out / "rejects.jsonl").read_text(encoding="utf-8").splitlines() if x]
+    except (OSError, ValueError):
+        return [], []
+    return ([r for r in rows if r.get("severity") != "warning"], [r for r in rows if r.get("severity") == "warning"])
+
+
 def cmd_score(args) -> int:
     bad = _bad_number(args)
     if bad:
         print(f"error: {bad}", file=sys.stderr)
         return 2
-    _env_defaults()
+    _env_defaults(args.quiet)
     from discrep.engines.files import nothing_scored_reason, score_files
     from discrep.errors import ConfigError
     from discrep.io.ingest import IngestDefaults
@@ -144,6 +179,7 @@ def cmd_score(args) -> int:
         print("error: --resume needs the --out folder of the interrupted run", file=sys.stderr)
         return 2
     out = Path(args.out or Path(os.environ["DISCREP_HOME"]) / "scores" / time.strftime("%Y%m%d-%H%M%S"))
+    check_out_dir(out, force=args.force, resume=args.resume)
     defaults = IngestDefaults(outlet=args.outlet, published=args.published, lang=args.lang,
                               unknown_lang=args.unknown_lang, max_text_chars=args.max_chars)
     if st.embedder.get("threads"):
@@ -190,10 +226,11 @@ def cmd_score(args) -> int:
         print(f"error: {e.strerror or e}{where}{again}", file=sys.stderr)
         return 2
     c = summary["counts"]
+    errs, warns = _reject_rows(out)
     print(f"scored {c['articles']} articles -> {c['claims']} claims, {c['incidents']} incidents, "
           f"{c.get('label_contradict', 0)} contradictions, {c.get('label_unreported', 0)} unreported, "
-          f"{c.get('label_agree', 0)} agreements; {summary['rejected']} inputs rejected, "
-          f"{summary.get('warnings', 0)} warnings")
+          f"{c.get('label_agree', 0)} agreements; {summary['rejected']} inputs rejected{_named(errs)}, "
+          f"{summary.get('warnings', 0)} warnings{_named(warns)}")
     print(f"model:  {summary['model_uri']}")
     print(f"output: {out}")
     print(f"report: {out / 'report.html'}")
@@ -204,11 +241,81 @@ def cmd_score(args) -> int:
     return 0
 
 
+_PATHLIKE = re.compile(r"^[^\s]{1,255}\.(txt|md|html?|text)$", re.I)
+
+
+def _read_text_file(path: str, what: str = "--file") -> str:
+    from discrep.errors import InputError
+
+    try:
+        return Path(path).read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        raise InputError(f"{what}: no such file: {path}") from None
+    except OSError as e:
+        raise InputError(f"{what}: cannot read {path}: {e.strerror or e}") from None
+
+
+def compare_text(text: str, as_file: bool = False) -> str:
+    """The document for ``compare``: a path with --file; a positional that names an existing file is read
+    too (with a note: before, the path itself was compared, giving "unreported", p=1.0); one that only looks
+    like a file name (no spaces, .txt/.html/.md) is refused rather than compared as text."""
+    from discrep.errors import InputError
+
+    if as_file:
+        return _read_text_file(text)
+    if len(text) < 4096 and "\n" not in text:
+        with contextlib.suppress(OSError, ValueError):
+            if Path(text).is_file():
+                print(f"note: {text!r} is an existing file: reading it (pass --file to say so)", file=sys.stderr)
+                return _read_text_file(text, "TEXT")
+        if _PATHLIKE.match(text.strip()):
+            raise InputError(f"TEXT {text!r} looks like a file name but there is no such file; pass the "
+                             f"document's text, or --file PATH for a file that exists")
+    return text
+
+
+def _compare_pairs(path: str, model: str | None) -> int:
+    """--pairs FILE.jsonl: one {"claim": ..., "text": ... | "file": ...} per line -> one JSON line each on
+    stdout, in order, the model loaded once; a bad line gets {"line": N, "error": ...} and exit status 2."""
+    from discrep.api import _pipeline, compare
+
+    lines = _read_text_file(path, "--pairs").splitlines()
+    pipe, bad = None, 0
+    for n, raw in enumerate(lines, 1):
+        if not raw.strip():
+            continue
+        row = {"line": n}
+        try:
+            rec = json.loads(raw)
+            if not isinstance(rec, dict) or not isinstance(rec.get("claim"), str) or \
+                    not isinstance(rec.get("text", rec.get("file")), str):
+                raise ValueError('need an object with "claim" and "text" (or "file") strings')
+            if "id" in rec:
+                row["id"] = rec["id"]
+            text = _read_text_file(rec["file"], f"line {n}: file") if "text" not in rec else rec["text"]
+            pipe = pipe or _pipeline(model, None)
+            row.update(compare(rec["claim"], text, pipeline=pipe).to_dict())
+        except (ValueError, DiscrepError) as e:
+            bad += 1
+            row["error"] = str(e)
+        print(json.dumps(row, ensure_ascii=False), flush=True)
+    if bad:
+        print(f"error: {bad} of the pairs in {path} could not be compared (see their \"error\")", file=sys.stderr)
+    return 2 if bad else 0
+
+
 def cmd_compare(args) -> int:
-    _env_defaults()
+    _env_defaults(args.quiet)
+    if args.pairs:
+        if args.claim is not None or args.text is not None or args.file:
+            raise DiscrepError("--pairs FILE.jsonl takes the claims and texts from the file: "
+                               "give no CLAIM, TEXT or --file with it")
+        return _compare_pairs(args.pairs, args.model)
+    if args.claim is None or args.text is None:
+        raise DiscrepError("compare needs CLAIM and TEXT (or --file PATH), or --pairs FILE.jsonl")
     from discrep.api import compare
 
-    text = Path(args.text).read_text(encoding="utf-8") if args.file else args.text
+    text = compare_text(args.text, args.file)
     r = compare(args.claim, text, model=args.model)
     print(json.dumps(r.to_dict(), indent=2, ensure_ascii=False))
     return 0
@@ -309,7 +416,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="articles not in English: score with a warning (default) or reject")
     s.add_argument("--max-chars", type=int, default=2_000_000,
                    help="reject article texts longer than this (default 2,000,000 characters)")
-    s.add_argument("--quiet", action="store_true", help="no progress output (the stream engine's bar is also off "
+    s.add_argument("--force", action="store_true", help="write into an --out folder that holds other files "
+                                                        "(an earlier discrep run there is replaced without it)")
+    s.add_argument("-q", "--quiet", action="store_true", help="no progress output (the stream engine's bar is also off "
                                                         "when stderr is not a terminal)")
     s.add_argument("--engine", choices=("stream", "memory", "local", "spark"), default=None,
                    help="stream (default; conf/score.yaml's engine group): bounded memory, progress bar, "
@@ -335,10 +444,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="Hydra override of conf/score.yaml, repeatable: --set engine=memory "
                         "--set cluster.distance_threshold=1.2 --set reconcile=median; flags win over it")
-    c = sub.add_parser("compare", help="check one claim against one document")
-    c.add_argument("claim")
-    c.add_argument("text", help="the document text, or a file path with --file")
+    c = sub.add_parser("compare", help="check one claim against one document (or many pairs: --pairs)")
+    c.add_argument("claim", nargs="?")
+    c.add_argument("text", nargs="?", help="the document text, or a file path with --file (an existing file "
+                                           "given without --file is read, with a note)")
     c.add_argument("--file", action="store_true", help="TEXT is a path to read")
+    c.add_argument("--pairs", metavar="FILE.jsonl", help='batch: one {"claim": ..., "text": ...} (or "file": '
+                   'PATH; optional "id") per line -> one JSON line per pair on stdout, the model loaded once')
+    c.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     c.add_argument("--model", help="model URI (default: the registered champion)")
     lm = sub.add_parser("log-model", help="log a locally saved model (tracking.offline_fallback) to MLflow",
                         description="Log a model folder that `discrep train` saved while the tracking server "
@@ -354,7 +467,47 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1: this machine only)")
     u.add_argument("--port", type=int, default=5000, help="port (default 5000; 0: any free port)")
     u.add_argument("--tracking-uri")
+    for sp in (s, c, lm, u):
+        _add_log_flags(sp)
     return p
+
+
+def _add_log_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-v", "--verbose", action="count", default=0,
+                   help="more log output on stderr: -v info, -vv debug (default: warnings and errors)")
+    p.add_argument("--log-level", choices=("debug", "info", "warning", "error"), type=str.lower,
+                   help="log level on stderr; wins over -v/-q")
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is at the time (a test's capture, a redirected stream)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value):
+        pass
+
+
+def setup_logging(args) -> None:
+    """One stderr handler for discrep and the libraries under it: warnings by default, -v info, -vv debug,
+    -q errors only, --log-level exactly."""
+    if getattr(args, "log_level", None):
+        level = getattr(logging, args.log_level.upper())
+    elif getattr(args, "verbose", 0):
+        level = logging.INFO if args.verbose == 1 else logging.DEBUG
+    else:
+        level = logging.ERROR if getattr(args, "quiet", False) else logging.WARNING
+    root = logging.getLogger()
+    root.setLevel(level)
+    if not any(isinstance(h, _StderrHandler) for h in root.handlers):  # once per process (main() may run often)
+        h = _StderrHandler()
+        h.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        root.addHandler(h)
+    for noisy in ("urllib3", "alembic", "filelock", "fsspec", "matplotlib"):  # not ours: debug only on -vv
+        logging.getLogger(noisy).setLevel(max(level, logging.INFO))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -370,6 +523,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         p.print_help()
         return 0
+    setup_logging(args)
     try:
         return {"score": cmd_score, "compare": cmd_compare, "ui": cmd_ui,
                 "log-model": cmd_log_model}[args.command](args)

@@ -135,15 +135,24 @@ _EN_WORDS = frozenset("the of and to in a is was were that for on with said by a
 
 
 def guess_language(text: str) -> str | None:
-    """``"en"`` when the text looks English, a short reason when it does not, None when too short to tell.
+    """A language code (``"en"``, ``"de"``, …) for the text, a short reason when no detector is available
+    and it does not look English, None when too short to tell.
 
-    A cheap script + function-word check, not a language identifier: it exists to flag input the
-    English-only extractor and embedder would silently misread.
+    py3langid (a pure-Python naive Bayes identifier, 97 languages, ~0.4 ms per paragraph) flags input
+    the English-only extractor and embedder would silently misread; German and French paragraphs are
+    Latin script full of words that look English to a function-word count. Without the package the old
+    script + function-word check remains.
     """
     sample = text[:5000]
     letters = [c for c in sample if c.isalpha()]
     if len(letters) < 40:
         return None
+    try:
+        import py3langid
+    except ImportError:
+        py3langid = None
+    if py3langid is not None:
+        return str(py3langid.classify(sample)[0])
     other = [c for c in letters if c >= "\u0250"]  # beyond Latin, Latin-1 and Latin Extended-A/B
     if len(other) > len(letters) / 2:
         scripts = Counter(unicodedata.name(c, "UNKNOWN ?").split()[0] for c in other)
@@ -166,11 +175,12 @@ def _language_note(lang: str | None, text: str, origin: str, rid: str, d: Ingest
         g = guess_language(text)
         if g is None or g in known or (g.startswith("Latin") and known - {"en"}):
             return None
-        why = f"no language given and the text does not look like {'/'.join(sorted(known))} ({g})"
+        why = (f"no language given and the text does not look like {'/'.join(sorted(known))} "
+               f"({'detected: ' + g if ' ' not in g else g})")
     if d.unknown_lang == "reject":
-        return Reject(origin, why + "; rejected (unknown_lang=reject)", rid, "error", "unknown_language")
+        return Reject(origin, why + "; rejected (--unknown-lang reject)", rid, "error", "unknown_language")
     return Reject(origin, why + "; scored anyway, but the extractor and embedder are English-only "
-                                "(set unknown_lang=reject to refuse such input)", rid, "warning", "unknown_language")
+                                "(--unknown-lang reject refuses such input)", rid, "warning", "unknown_language")
 
 
 # ---------------------------------------------------------------------------------------------- records

@@ -1,9 +1,11 @@
 """The self-contained HTML report: which incidents are disputed, by whom, over which figures.
 
 One file, readable offline and safe to open: inline CSS and inline SVG only, no scripts, and a
-Content-Security-Policy that forbids every network request. All article text (titles, outlets,
-sentences, URLs, source names) is untrusted: it only ever reaches the page through ``esc`` (or
-``highlight``, which escapes before it marks figures); links are kept only for http(s) URLs.
+Content-Security-Policy that forbids every network request. The page is the jinja2 template
+``templates/report.html`` with autoescape: every value it prints passes through ``esc`` (escaped,
+bidi-isolated) unless it is Markup made here (``highlight`` escapes before it marks figures), so
+escaping is the default, not a call to remember; links are kept only for http(s) URLs. This module
+prepares the data (views, matrix cells, chart geometry); the template holds all markup.
 """
 from __future__ import annotations
 
@@ -13,6 +15,10 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+
+from markupsafe import Markup
 
 from discrep.records.core import Article, Claim, Discrepancy, Incident
 from discrep.records.result import ScoreResult
@@ -112,7 +118,7 @@ def safe_url(url: str | None) -> str | None:
     return u if re.match(r"^https?://[^\s<>\"']+$", u, re.I) else None
 
 
-def highlight(text: str, figures: list[str] | tuple = ()) -> str:
+def highlight(text: str, figures: list[str] | tuple = ()) -> Markup:
     """The sentence, escaped, with its figures in <mark>. Spans are found on the raw text and each
     piece is escaped on its own, so no markup from the input survives and no entity is split."""
     text = "" if text is None else str(text)
@@ -138,7 +144,7 @@ def highlight(text: str, figures: list[str] | tuple = ()) -> str:
         out.append(f"<mark>{esc(text[s:e], isolate=False)}</mark>")
         pos = e
     out.append(esc(text[pos:], isolate=False))
-    return "\u2068" + "".join(out) + "\u2069" if _RTL.search(text) else "".join(out)  # isolated as one
+    return Markup("\u2068" + "".join(out) + "\u2069" if _RTL.search(text) else "".join(out))  # isolated as one
 
 
 def anchor(incident_id: str) -> str:
@@ -200,6 +206,42 @@ class _Ctx:
     def name(self, s: str) -> str:
         return self.names.get(s, s)
 
+    def names_of(self, sources) -> str:
+        return ", ".join(self.name(s) for s in sources)
+
+
+# ------------------------------------------------------------------ template
+def _finalize(value):
+    """Every ``{{ value }}`` of the template: Markup as it is, anything else through ``esc``."""
+    return value if isinstance(value, Markup) else Markup(esc(value))
+
+
+def _one_line(source: str) -> str:
+    """The template's lines joined with their indentation dropped: readable source, the same one-line page."""
+    return "".join(line.lstrip() for line in source.splitlines())
+
+
+@lru_cache(maxsize=1)
+def _template():
+    import jinja2
+
+    class OneLine(jinja2.FileSystemLoader):
+        def get_source(self, environment, template):
+            src, name, uptodate = super().get_source(environment, template)
+            return _one_line(src), name, uptodate
+
+    env = jinja2.Environment(loader=OneLine(str(Path(__file__).with_name("templates"))), autoescape=True,
+                             finalize=_finalize, undefined=jinja2.StrictUndefined, keep_trailing_newline=False)
+    env.filters["joined"] = lambda xs, sep=", ": sep.join(str(x) for x in xs)  # a str: escaped (and isolated) once
+    env.globals.update(anchor=anchor, short=short, safe_url=safe_url, highlight=highlight, fig_text=_fig_text,
+                       event_of=_event_of, bar_rects=bar_rects, legend=LEGEND, colors=COL, shown=SHOWN_CONFLICTS,
+                       clamp01=lambda x: max(0.0, min(1.0, float(x))), csp=Markup(CSP), css=Markup(CSS))
+    return env.get_template("report.html")
+
+
+def _macro(name: str):
+    return getattr(_template().environment.get_template("report_macros.html").module, name)
+
 
 # ------------------------------------------------------------------ page
 def render(result: ScoreResult, model_uri: str | None = None, figures: list | None = None,
@@ -214,69 +256,20 @@ def render(result: ScoreResult, model_uri: str | None = None, figures: list | No
     compared = sorted((v for v in views if v.ds), key=lambda v: (-v.dispute, str(v.incident.incident_id)))
     quiet = sorted((v for v in views if not v.ds), key=lambda v: str(v.incident.incident_id))  # engine-independent order
     c = result.counts()
-    out = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-           f"<meta http-equiv='Content-Security-Policy' content=\"{CSP}\">",
-           "<meta name='referrer' content='no-referrer'>",
-           "<meta name='viewport' content='width=device-width,initial-scale=1'>",
-           f"<title>discrep report: where the sources disagree</title><style>{CSS}</style></head><body>",
-           "<header><h1>Where the sources disagree</h1>"
-           f"<p>{c['articles']} articles · {c['claims']} claims · {c['incidents']} incidents"
-           f"{' · model ' + esc(model_uri) if model_uri else ''} · generated "
-           f"{datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}</p></header><main>"]
-    out.append("<div class='cards' id='totals'>" + "".join(
-        f"<div class='card {cls}'><b>{n}</b><span>{esc(label)}</span></div>" for cls, n, label in (
-            ("", len(compared), "incidents compared"),
-            ("contradict", c.get("label_contradict", 0), "contradictions"),
-            ("agree", c.get("label_agree", 0), "agreements"),
-            ("unreported", c.get("label_unreported", 0), "facts left unreported"),
-            ("", c["rejects"], "inputs not used"))) + "</div>")
-    out.append(overview_section(compared, ctx))
-    if figures:
-        out.append(figures_section(figures))
-    out.append(sources_section(compared, ctx))
-    for i, v in enumerate(compared, 1):
-        out.append(incident_section(v, ctx, rank=i))
-    if quiet:
-        out.append(f"<details id='quiet'><summary>{len(quiet)} incidents with a single source or nothing to "
-                   "compare</summary><ul class='facts'>")
-        out += [f"<li>{esc(v.incident.title)} <span class='muted'>({len(v.incident.claim_ids)} claims; "
-                f"{esc(', '.join(ctx.name(s) for s in v.incident.sources))})</span></li>" for v in quiet]
-        out.append("</ul></details>")
-    if result.rejects:
-        out.append(f"<h3>Input not used ({len(result.rejects)})</h3><table id='rejects'><tr><th>input</th>"
-                   "<th>reason</th></tr>")
-        out += [f"<tr><td>{esc(r.input)}</td><td>{esc(r.reason)}</td></tr>" for r in result.rejects[:200]]
-        if len(result.rejects) > 200:
-            out.append(f"<tr><td colspan='2'>… and {len(result.rejects) - 200} more in rejects.jsonl</td></tr>")
-        out.append("</table>")
-    if not result.incidents:
-        out.append("<p>No incidents: nothing in the input could be compared.</p>")
-    out.append("</main></body></html>")
-    return "".join(out)
+    cards = [("", len(compared), "incidents compared"),
+             ("contradict", c.get("label_contradict", 0), "contradictions"),
+             ("agree", c.get("label_agree", 0), "agreements"),
+             ("unreported", c.get("label_unreported", 0), "facts left unreported"),
+             ("", c["rejects"], "inputs not used")]
+    return _template().render(
+        counts=c, model_uri=model_uri, generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        cards=cards, compared=compared, ctx=ctx, figures=_sorted_figures(figures) if figures else None,
+        titles={i.incident_id: i.title for i in result.incidents}, source_rows=source_rows(compared),
+        sections=[incident_data(v, ctx, rank=i) for i, v in enumerate(compared, 1)], quiet=quiet,
+        rejects=result.rejects, incidents=result.incidents)
 
 
-def overview_section(views: list[IncidentView], ctx: _Ctx) -> str:
-    h = ["<h2>Incidents, most disputed first</h2><p class='note'>Ranked by contradictions (weighted by the "
-         "classifier's confidence), then by facts one source states and another leaves unreported. "
-         "Bar: <span style='color:#c0392b'>■</span> contradict <span style='color:#2e8b57'>■</span> agree "
-         "<span style='color:#aab3bf'>■</span> unreported.</p>",
-         "<table class='overview' id='overview'><tr><th>#</th><th>incident</th><th>event dates</th>"
-         "<th>places</th><th>sources</th><th>comparisons</th><th class='num'>contra&shy;dict</th>"
-         "<th class='num'>agree</th><th class='num'>unre&shy;ported</th></tr>"]
-    for i, v in enumerate(views, 1):
-        inc = v.incident
-        top = (f"<div class='top'>{esc(v.contra[0].reason)}</div>" if v.contra else "")
-        h.append(f"<tr data-incident='{esc(inc.incident_id)}'><td class='num'>{i}</td><td class='title'>"
-                 f"<a href='#{anchor(inc.incident_id)}'>{esc(inc.title)}</a>{top}</td>"
-                 f"<td>{date_range(inc.date_from, inc.date_to)}</td><td>{esc(', '.join(inc.places) or '—')}</td>"
-                 f"<td class='num'>{len(inc.sources)}</td><td>{stacked_bar(len(v.contra), len(v.agree), len(v.unrep))}"
-                 f"</td><td class='num'>{len(v.contra)}</td><td class='num'>{len(v.agree)}</td>"
-                 f"<td class='num'>{len(v.unrep)}</td></tr>")
-    h.append("</table>")
-    return "".join(h)
-
-
-def sources_section(views: list[IncidentView], ctx: _Ctx) -> str:
+def source_rows(views: list[IncidentView]) -> list[tuple[str, dict]]:
     """Who is in conflict most often, across incidents."""
     st = defaultdict(lambda: {"contradict": 0, "agree": 0, "unreported": 0, "incidents": set()})
     for v in views:
@@ -288,58 +281,30 @@ def sources_section(views: list[IncidentView], ctx: _Ctx) -> str:
             else:
                 st[d.source_a][d.label] += 1
                 st[d.source_b][d.label] += 1
-    if not st:
-        return ""
-    rows = sorted(st.items(), key=lambda kv: (-kv[1]["contradict"], -kv[1]["agree"], kv[0]))
-    h = ["<details id='sources'><summary>Sources: who is contradicted most often "
-         f"({len(rows)} sources)</summary><table><tr><th>source</th><th>type</th><th>reported via</th>"
-         "<th class='num'>incidents</th><th class='num'>contradictions</th><th class='num'>agreements</th>"
-         "<th class='num'>facts of others it leaves unreported</th></tr>"]
-    for s, r in rows:
-        h.append(f"<tr><td class='src'>{esc(ctx.name(s))}</td><td>{esc(ctx.kind.get(s, ''))}</td>"
-                 f"<td>{esc(', '.join(sorted(ctx.outlets.get(s, ()))))}</td><td class='num'>{len(r['incidents'])}</td>"
-                 f"<td class='num'>{r['contradict']}</td><td class='num'>{r['agree']}</td>"
-                 f"<td class='num'>{r['unreported']}</td></tr>")
-    h.append("</table></details>")
-    return "".join(h)
+    return sorted(st.items(), key=lambda kv: (-kv[1]["contradict"], -kv[1]["agree"], kv[0]))
+
+
+def incident_data(v: IncidentView, ctx: _Ctx, rank: int = 0) -> dict:
+    """What one incident's section shows: its claims' dates, the matrix, the charts, facts, articles."""
+    inc = v.incident
+    claims = [ctx.claims[i] for i in inc.claim_ids if i in ctx.claims]
+    art_ids = list(dict.fromkeys(c.article_id for c in claims))
+    arts = [ctx.arts[i] for i in art_ids if i in ctx.arts]
+    return {"view": v, "rank": rank, "pubs": sorted({c.published for c in claims if c.published}),
+            "n_claims": len(claims), "n_articles": len(art_ids), "matrix": matrix_data(v, ctx),
+            "charts": figure_charts(v, ctx), "facts": unreported_facts(v, ctx),
+            "articles": [(a, safe_url(a.url)) for a in arts]}
 
 
 def incident_section(v: IncidentView, ctx: _Ctx, rank: int = 0) -> str:
-    inc = v.incident
-    claims = [ctx.claims[i] for i in inc.claim_ids if i in ctx.claims]
-    pubs = sorted({c.published for c in claims if c.published})
-    art_ids = list(dict.fromkeys(c.article_id for c in claims))
-    h = [f"<section class='incident' id='{anchor(inc.incident_id)}' data-incident='{esc(inc.incident_id)}'>"
-         f"<h2>{f'{rank}. ' if rank else ''}{esc(inc.title)}</h2>"
-         f"<div class='meta'>event {date_range(inc.date_from, inc.date_to)} · reported "
-         f"{date_range(pubs[0], pubs[-1]) if pubs else 'undated'} · "
-         f"{esc(', '.join(inc.places) or 'place unknown')} · {len(claims)} claims from {len(art_ids)} articles · "
-         f"<b style='color:#c0392b'>{len(v.contra)} contradictions</b>, {len(v.agree)} agreements, "
-         f"{len(v.unrep)} unreported</div>"]
-    h.append("<div class='chips'>" + "".join(
-        f"<span class='chip'>{esc(ctx.name(s))}{' <i>' + esc(ctx.kind[s]) + '</i>' if ctx.kind.get(s) else ''}</span>"
-        for s in inc.sources) + "</div>")
-    charts = figure_charts(v, ctx)
-    h.append(f"<div class='row'><div>{matrix(v, ctx)}</div>{''.join(charts)}</div>")
-    if v.contra:
-        h.append(f"<h3>Contradictions ({len(v.contra)})</h3>")
-        h += [conflict_block(d, ctx.arts, ctx) for d in v.contra[:SHOWN_CONFLICTS]]
-        if len(v.contra) > SHOWN_CONFLICTS:
-            h.append(f"<details><summary>{len(v.contra) - SHOWN_CONFLICTS} more contradictions</summary>")
-            h += [conflict_block(d, ctx.arts, ctx) for d in v.contra[SHOWN_CONFLICTS:]]
-            h.append("</details>")
-    if v.agree:
-        h.append(f"<details class='agreements'><summary>{len(v.agree)} agreements</summary>")
-        h += [conflict_block(d, ctx.arts, ctx) for d in v.agree]
-        h.append("</details>")
-    if v.unrep:
-        h.append(unreported_block(v, ctx))
-    h.append(articles_block(art_ids, ctx))
-    h.append("</section>")
-    return "".join(h)
+    return str(_macro("incident_section")(incident_data(v, ctx, rank), ctx))
 
 
-def matrix(v: IncidentView, ctx: _Ctx) -> str:
+LEGEND = (("contradict", "contradict ✗"), ("agree", "agree ✓"), ("mixed", "both"),
+          ("unreported", "row states, column silent …"), ("none", "not compared"))
+
+
+def matrix_data(v: IncidentView, ctx: _Ctx) -> dict:
     """Rows and columns are sources. A cell is red when the two contradict each other on some fact,
     green when they only agree, orange when both, grey when the row states facts the column leaves
     unreported, pale when they were never compared."""
@@ -351,15 +316,12 @@ def matrix(v: IncidentView, ctx: _Ctx) -> str:
         else:
             pair[(d.source_a, d.source_b)][d.label] += 1
             pair[(d.source_b, d.source_a)][d.label] += 1
-    h = ["<table class='matrix' aria-label='source by source matrix'><tr><th></th>"]
-    h += [f"<th class='colh' title='{esc(ctx.name(s))}'>{esc(short(ctx.name(s), 24))}</th>" for s in srcs]
-    h.append("</tr>")
+    rows = []
     for a in srcs:
-        h.append(f"<tr><th class='rowh' title='{esc(a)}'>{esc(short(ctx.name(a), 40))}"
-                 f"{'<small>' + esc(short(a, 20)) + '</small>' if a != ctx.name(a) else ''}</th>")
+        cells = []
         for b in srcs:
             if a == b:
-                h.append("<td class='cell self'></td>")
+                cells.append(None)
                 continue
             n = pair.get((a, b), {"contradict": 0, "agree": 0, "unreported": 0})
             if n["contradict"] and n["agree"]:
@@ -374,41 +336,25 @@ def matrix(v: IncidentView, ctx: _Ctx) -> str:
                 cls, txt = "none", "·"
             tip = (f"{ctx.name(a)} vs {ctx.name(b)}: {n['contradict']} contradict, {n['agree']} agree; "
                    f"{n['unreported']} facts stated by {ctx.name(a)} that {ctx.name(b)} leaves unreported")
-            h.append(f"<td class='cell {cls}' data-label='{cls}' title='{esc(tip)}'>{esc(txt)}</td>")
-        h.append("</tr>")
-    h.append("</table><div class='legend'>"
-             + "".join(f"<span style='background:{COL[k]}'></span>{t}" for k, t in (
-                 ("contradict", "contradict ✗"), ("agree", "agree ✓"), ("mixed", "both"),
-                 ("unreported", "row states, column silent …"), ("none", "not compared")))
-             + "</div>")
-    return "".join(h)
+            cells.append({"cls": cls, "text": txt, "tip": tip})
+        rows.append((a, cells))
+    return {"sources": srcs, "rows": rows}
 
 
 def short(name: str, n: int = 18) -> str:
     return name if len(name) <= n else name[: n - 1] + "…"
 
 
-def date_range(a, b) -> str:
-    if not a and not b:
-        return "undated"
-    if not b or a == b:
-        return esc(a or b)
-    return f"{esc(a)} – {esc(b)}"
-
-
-def stacked_bar(nc: int, na: int, nu: int, width: int = 120) -> str:
-    """Inline SVG bar: shares of contradict / agree / unreported comparisons."""
+def bar_rects(nc: int, na: int, nu: int, width: int = 120) -> list[tuple[str, str, str]]:
+    """The overview's inline bar: (x, width, colour) of the contradict / agree / unreported shares."""
     tot = nc + na + nu
-    if not tot:
-        return ""
     x, parts = 0.0, []
     for n, k in ((nc, "contradict"), (na, "agree"), (nu, "unreported")):
-        w = width * n / tot
+        w = width * n / tot if tot else 0
         if w > 0:
-            parts.append(f"<rect x='{x:.1f}' y='0' width='{w:.1f}' height='12' fill='{COL[k]}'/>")
+            parts.append((f"{x:.1f}", f"{w:.1f}", COL[k]))
         x += w
-    return (f"<svg width='{width}' height='12' role='img' aria-label='{nc} contradict, {na} agree, {nu} unreported'>"
-            + "".join(parts) + "</svg>")
+    return parts
 
 
 def _fig_text(c: Claim | None, event: str | None = None) -> str:
@@ -429,39 +375,18 @@ def _event_of(d: Discrepancy) -> str | None:
     return m.group(1).strip() if m else None
 
 
-def conflict_block(d: Discrepancy, arts: dict[str, Article], ctx: _Ctx | None = None) -> str:
+def conflict_block(d: Discrepancy, arts: dict[str, Article] | None = None, ctx: _Ctx | None = None) -> str:
     """Two claims side by side: who, the figure, the evidence sentence with the figures marked,
     where it was published (link), and the classifier's reason and confidence."""
-    ev = _event_of(d)
-
-    def side(c: Claim | None, src: str) -> str:
-        name = ctx.name(src) if ctx else src
-        kind = ctx.kind.get(src, "") if ctx else ""
-        who = f"<div class='src'>{esc(name)}{' <span class=stype>' + esc(kind) + '</span>' if kind else ''}</div>"
-        if c is None:
-            return f"<div class='side'>{who}<div class='fig'>—</div><p class='muted'>says nothing about it</p></div>"
-        a = arts.get(c.article_id)
-        url = safe_url(a.url) if a else None
-        title = esc(a.title) if a and a.title else esc(c.outlet)
-        src_line = (f"<a href='{esc(url)}' rel='noopener noreferrer nofollow' target='_blank'>{title}</a>"
-                    if url else title)
-        return (f"<div class='side'>{who}<div class='fig'>{esc(_fig_text(c, ev))}</div>"
-                f"<blockquote>{highlight(c.text, [q.text for q in c.quantities])}</blockquote>"
-                f"<div class='meta'>{esc(c.outlet)}, {esc(c.published) if c.published else 'undated'} · "
-                f"{src_line}</div></div>")
-
-    pct = max(0.0, min(1.0, float(d.score)))
-    return (f"<div class='conflict {esc(d.label)}' data-label='{esc(d.label)}'>"
-            f"<div class='head'><span><span class='badge {esc(d.label)}'>{esc(d.label)}</span> "
-            f"<b>{esc(d.reason)}</b></span><span class='score' title='calibrated probability of the label'>"
-            f"confidence <span class='conf'><b style='width:{pct * 100:.0f}%'></b></span>{pct:.2f}</span></div>"
-            f"<div class='sides'>{side(d.claim_a, d.source_a)}{side(d.claim_b, d.source_b)}</div></div>")
+    if ctx is None:
+        ctx = _Ctx(ScoreResult(articles=list((arts or {}).values())))
+    return str(_macro("conflict_block")(d, ctx))
 
 
-def unreported_block(v: IncidentView, ctx: _Ctx) -> str:
+def unreported_facts(v: IncidentView, ctx: _Ctx) -> dict:
     """Facts one source states that others leave out, one line per fact (not per pair), the most salient first
-    (stages.salience); facts under the report's least salience are counted, not listed. Explicit silences
-    ("declined to comment") are quoted."""
+    (stages.salience); facts under the report's least salience are counted, not listed; each silent source
+    named once. Explicit silences ("declined to comment") are quoted."""
     by_fact: dict[str, list[Discrepancy]] = defaultdict(list)
     for d in v.unrep:
         by_fact[d.claim_a.claim_id].append(d)
@@ -471,49 +396,26 @@ def unreported_block(v: IncidentView, ctx: _Ctx) -> str:
 
     facts = [ds for ds in by_fact.values() if (top(ds) is None or top(ds) >= ctx.min_salience)]
     facts.sort(key=lambda ds: (-(top(ds) or 0.0), -len(ds), ds[0].claim_a.claim_id))
-    hidden = len(by_fact) - len(facts)
-    more = f"; {hidden} less salient (under {ctx.min_salience:g}) in discrepancies.jsonl" if hidden else ""
-    h = [f"<details class='unreported'><summary>{len(v.unrep)} times a fact was left unreported "
-         f"({len(by_fact)} facts{more})</summary><ul class='facts'>"]
+    rows = []
     for ds in facts:
-        c = ds[0].claim_a
-        silent = [d for d in ds if d.claim_b is not None and d.claim_b.kind == "silence"]
         ranked = sorted(ds, key=lambda d: -(d.salience or 0.0))
         names = dict.fromkeys(ctx.name(d.source_b) for d in ranked  # one row per figure: each source once
                               if d.salience is None or d.salience >= ctx.min_salience)
         rest = [n for n in dict.fromkeys(ctx.name(d.source_b) for d in ranked) if n not in names]
-        sal = top(ds)
-        h.append(f"<li><span class='src'>{esc(ctx.name(c.source))}</span>: {highlight(c.text, [q.text for q in c.quantities])}"
-                 f" <span class='muted'>— not reported by {esc(', '.join(names))}"
-                 f"{f' (salience {sal:.2f})' if sal is not None else ''}"
-                 f"{'; nor, less salient, by ' + esc(', '.join(rest)) if rest else ''}</span>")
-        for name, text in dict.fromkeys((ctx.name(d.source_b), d.claim_b.text) for d in silent):
-            h.append(f"<br><span class='muted'>{esc(name)} on it:</span> <q>{esc(text)}</q>")
-        h.append("</li>")
-    h.append("</ul></details>")
-    return "".join(h)
-
-
-def articles_block(art_ids: list[str], ctx: _Ctx) -> str:
-    items = []
-    for i in art_ids:
-        a = ctx.arts.get(i)
-        if a is None:
-            continue
-        url = safe_url(a.url)
-        t = esc(a.title or a.id)
-        link = f"<a href='{esc(url)}' rel='noopener noreferrer nofollow' target='_blank'>{t}</a>" if url else t
-        items.append(f"<li>{esc(a.published) if a.published else 'undated'} · {esc(a.outlet)} · {link}</li>")
-    if not items:
-        return ""
-    return f"<details class='articles'><summary>{len(items)} articles</summary><ul class='facts'>{''.join(items)}</ul></details>"
+        rows.append({"claim": ds[0].claim_a, "silent_names": ", ".join(names), "rest": ", ".join(rest),
+                     "salience": top(ds),
+                     "silences": list(dict.fromkeys((ctx.name(d.source_b), d.claim_b.text) for d in ds
+                                                    if d.claim_b is not None and d.claim_b.kind == "silence"))})
+    return {"facts": rows, "n_facts": len(by_fact), "hidden": len(by_fact) - len(facts),
+            "min_salience": ctx.min_salience}
 
 
 # ------------------------------------------------------------------ charts
-def figure_charts(v: IncidentView, ctx: _Ctx, max_charts: int = 2) -> list[str]:
-    """One small chart per disputed figure (event + unit): each source's figures as intervals on a
-    shared axis, one row per report, earliest report first, so a toll that grew over time reads as
-    a staircase and a real disagreement as rows that do not overlap."""
+def figure_charts(v: IncidentView, ctx: _Ctx, max_charts: int = 2) -> list[dict]:
+    """One small chart per disputed figure and unit (children killed and people killed are two charts,
+    never one axis): each source's figures as intervals on a shared axis, one row per report, earliest
+    report first, so a toll that grew over time reads as a staircase and a real disagreement as rows
+    that do not overlap."""
     events = []
     for d in v.contra:
         e = _event_of(d)
@@ -526,16 +428,18 @@ def figure_charts(v: IncidentView, ctx: _Ctx, max_charts: int = 2) -> list[str]:
             if c is not None:
                 claims[c.claim_id] = c
     for ev in events[:max_charts]:
-        rows = []
+        by_unit: dict[str, list] = defaultdict(list)
         for c in claims.values():
             for q in c.quantities:
                 if _matches(q, ev) and c.polarity != "negated":
-                    rows.append((c.published.isoformat() if c.published else "", c.source, q, c))
-        if len({r[1] for r in rows}) < 2:
-            continue
-        rows = sorted({(r[0], r[1], r[2].low, r[2].high): r for r in rows}.values(),
-                      key=lambda r: (r[0], r[2].low, r[1]))[:14]
-        out.append(interval_chart(ev, rows, ctx))
+                    by_unit[q.unit or ""].append((c.published.isoformat() if c.published else "", c.source, q, c))
+        for unit, rows in sorted(by_unit.items(), key=lambda kv: (-len({r[1] for r in kv[1]}), kv[0])):
+            if len({r[1] for r in rows}) < 2 or len(out) >= max_charts:
+                continue
+            rows = sorted({(r[0], r[1], r[2].low, r[2].high): r for r in rows}.values(),
+                          key=lambda r: (r[0], r[2].low, r[1]))[:14]
+            name = ev if len(by_unit) == 1 or not unit or ev.endswith(unit) else f"{ev} ({unit})"
+            out.append(chart_data(name, rows, ctx))
     return out
 
 
@@ -549,7 +453,8 @@ def _nice_max(x: float) -> float:
     return 10 * e
 
 
-def interval_chart(event: str, rows: list, ctx: _Ctx) -> str:
+def chart_data(event: str, rows: list, ctx: _Ctx) -> dict:
+    """Geometry of one interval chart (coordinates as the SVG prints them)."""
     left, width, rowh, top = 180, 230, 20, 26
     finite = [r[2].high for r in rows if not math.isinf(r[2].high)] + [r[2].low for r in rows]
     xmax = _nice_max(max(finite) * 1.15 if finite else 1)
@@ -559,34 +464,19 @@ def interval_chart(event: str, rows: list, ctx: _Ctx) -> str:
     def X(val: float) -> float:
         return left + width * min(val, xmax) / xmax
 
-    p = [f"<svg class='chart' width='{left + width + 60}' height='{height}' role='img' "
-         f"aria-label='{esc(event)} per source over time'>",
-         f"<text x='0' y='14' font-size='13' font-weight='600'>{esc(event)}: figure per source, "
-         f"earliest report first</text>"]
-    for i in range(5):
-        val = xmax * i / 4
-        x = X(val)
-        p.append(f"<line x1='{x:.1f}' y1='{top - 4}' x2='{x:.1f}' y2='{height - 20}' stroke='#e3e6ea'/>"
-                 f"<text x='{x:.1f}' y='{height - 6}' font-size='10' text-anchor='middle' fill='#5a6573'>"
-                 f"{esc(_num(val))}</text>")
+    ticks = [{"x": f"{X(xmax * i / 4):.1f}", "label": _num(xmax * i / 4)} for i in range(5)]
+    out = []
     for j, (pub, src, q, c) in enumerate(rows):
         col = colors.setdefault(src, PALETTE[len(colors) % len(PALETTE)])
         y = top + j * rowh + rowh / 2
-        label = f"{pub[5:] if pub else '?'} {short(ctx.name(src), 20)}"
-        p.append(f"<text x='{left - 8}' y='{y + 4:.1f}' font-size='11' text-anchor='end' fill='#333'>"
-                 f"<title>{esc(ctx.name(src))}, published {esc(pub or 'undated')}: {esc(c.text)}</title>"
-                 f"{esc(label)}</text>")
         x1, x2 = X(q.low), X(q.high if not math.isinf(q.high) else xmax)
-        if x2 - x1 > 1:
-            p.append(f"<line x1='{x1:.1f}' y1='{y:.1f}' x2='{x2:.1f}' y2='{y:.1f}' stroke='{col}' stroke-width='5' "
-                     f"stroke-linecap='round' opacity='0.55'/>")
-        if math.isinf(q.high):
-            p.append(f"<path d='M{x2 + 7:.1f},{y:.1f} l-7,-5 v10 z' fill='{col}'/>")
         xv = X(q.value if q.value is not None and not math.isinf(q.value) else q.low)
-        p.append(f"<circle cx='{xv:.1f}' cy='{y:.1f}' r='4.5' fill='{col}'/>"
-                 f"<text x='{max(x2, xv) + 12:.1f}' y='{y + 4:.1f}' font-size='11' fill='#333'>{esc(q.display())}</text>")
-    p.append("</svg>")
-    return "<div>" + "".join(p) + "</div>"
+        out.append({"src": src, "pub": pub, "claim": c, "q": q, "col": col, "y": f"{y:.1f}", "ty": f"{y + 4:.1f}",
+                    "label": f"{pub[5:] if pub else '?'} {short(ctx.name(src), 20)}", "line": x2 - x1 > 1,
+                    "x1": f"{x1:.1f}", "x2": f"{x2:.1f}", "arrow": f"{x2 + 7:.1f}" if math.isinf(q.high) else None,
+                    "xv": f"{xv:.1f}", "vx": f"{max(x2, xv) + 12:.1f}"})
+    return {"event": event, "width": left + width + 60, "height": height, "top": top, "left": left,
+            "ticks": ticks, "rows": out}
 
 
 def _num(x: float) -> str:
@@ -594,14 +484,11 @@ def _num(x: float) -> str:
 
 
 # ------------------------------------------------------------------ hooks
-def figures_section(figures) -> str:
-    """Reconciled figures table (filled by the reconciliation stage when present)."""
-    h = ["<h2>Reconciled figures</h2><table id='figures'><tr><th>incident</th><th>event</th><th>unit</th>"
-         "<th>low</th><th>best</th><th>high</th><th>sources</th><th>grade</th></tr>"]
-    for f in sorted(figures, key=lambda f: str(f.get("incident_id") or "")):  # by date: the same for every engine
-        g = f.get("grade", "") if isinstance(f, dict) else ""
-        h.append("<tr>" + "".join(f"<td>{esc(f.get(k))}</td>" for k in
-                                  ("incident_id", "event", "unit", "low", "best", "high", "n_sources")) +
-                 f"<td>{esc(g)}</td></tr>")
-    h.append("</table>")
-    return "".join(h)
+def _sorted_figures(figures) -> list:
+    return sorted(figures, key=lambda f: str(f.get("incident_id") or ""))  # by date: the same for every engine
+
+
+def figures_section(figures, titles: dict | None = None) -> str:
+    """Reconciled figures table (filled by the reconciliation stage when present); the incident by its
+    title (linked to its section), the id only where no title is known."""
+    return str(_macro("figures_section")(_sorted_figures(figures), titles or {}))

@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import socket
+import sys
 import tempfile
 import urllib.parse
 from pathlib import Path
@@ -123,9 +124,19 @@ def _probe_http(uri: str, timeout: float, hint: str):
                             f"({getattr(e, 'reason', e)}). {hint}") from None
 
 
+def quiet_progress_bars(show: bool | None = None) -> None:
+    """MLflow's "Downloading artifacts" and Hugging Face's bars only on a terminal (``show`` None), never in
+    a log file or a pipe; a value already set in the environment wins."""
+    on = sys.stderr.isatty() if show is None else show
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", str(on).lower())
+    if not on:
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+
 def configure(uri: str | None = None) -> str:
     import mlflow
 
+    quiet_progress_bars()
     uri = resolve_tracking_uri(uri)
     check_reachable(uri)
     mlflow.set_tracking_uri(uri)

@@ -325,12 +325,26 @@ def test_unknown_language_warns_by_default_and_is_rejected_by_config(tmp_path):
     assert [(w.id, w.code) for w in warns] == [("l1", "unknown_language"), ("l2", "unknown_language"),
                                                ("l3", "unknown_language")]
     assert "language 'ru' is not supported (supported: en); scored anyway" in warns[0].reason
-    assert "Cyrillic script" in warns[1].reason and "few English function words" in warns[2].reason
+    assert "(detected: ru)" in warns[1].reason and "(detected: es)" in warns[2].reason
     arts, errs, warns = read(p, unknown_lang="reject")
     assert [a.id for a in arts] == ["l4", "l5"]
     assert [(r.id, r.code) for r in errs] == [("l1", "unknown_language"), ("l2", "unknown_language"),
                                               ("l3", "unknown_language")]
-    assert errs[0].reason.endswith("rejected (unknown_lang=reject)")
+    assert errs[0].reason.endswith("rejected (--unknown-lang reject)")
+
+
+GERMAN = ("Nach Angaben der Behörden wurden bei dem Angriff in der Nacht zum Dienstag mindestens zwölf Menschen "
+          "getötet, die Rettungskräfte suchen weiter in den Trümmern.")
+FRENCH = ("Selon les autorités régionales, au moins douze personnes ont été tuées lorsqu'un missile a frappé un "
+          "immeuble résidentiel mardi soir, et les secours fouillaient encore les décombres.")
+UKRAINIAN = ("За словами обласної влади, щонайменше дванадцять людей загинули, коли ракета влучила в житловий "
+             "будинок у вівторок увечері, рятувальники досі розбирають завали.")
+
+
+def test_language_guess_tells_german_french_ukrainian_and_russian_from_english():
+    """The function-word count called German and French paragraphs English (issue 16); Ukrainian and
+    Russian were only "Cyrillic script"."""
+    assert [guess_language(t) for t in (GERMAN, FRENCH, UKRAINIAN, RUSSIAN, SPANISH)] == ["de", "fr", "uk", "ru", "es"]
 
 
 def test_language_guess_does_not_flag_the_bundled_english_examples():

@@ -204,3 +204,44 @@ def test_bidi_overrides_cannot_reorder_the_page():
     assert "\u2068الجزيرة: Strike\u2069" in html  # right-to-left values are isolated, text and attributes alike
     assert esc("Wire") == "Wire" and esc("a\u202eb") == "ab" and esc("قتل") == "\u2068قتل\u2069"
     assert highlight("قتل 3") == "\u2068قتل <mark>3</mark>\u2069"
+
+
+def test_reconciled_figures_show_the_incident_title_not_its_id():
+    html = render(build(), figures=[{"incident_id": "hot", "event": "killed", "unit": "people", "low": 1,
+                                     "best": 1, "high": 3, "n_sources": 3, "grade": "B"}])
+    table = html[html.index("id='figures'"):html.index("</table>", html.index("id='figures'"))]
+    assert "<td><a href='#inc-hot'>Hot city, 2024-01-02: 1 killed</a></td>" in table
+    assert "<td>hot</td>" not in table
+    assert "<td>orphan</td>" in figures_section([{"incident_id": "orphan"}], {})
+
+
+def test_charts_per_unit_children_and_people_never_share_an_axis():
+    r = build()
+    c1, c2, c3 = r.claims[:3]
+    c1.quantities.append(Quantity(value=2, low=2, high=2, unit="children", event="killed", text="two children"))
+    c3.quantities.append(Quantity(value=5, low=5, high=5, unit="children", event="killed", text="five children"))
+    page = Page(render(r, figures=None))
+    charts = [a.get("aria-label") for a in page.find("svg", **{"class": "chart"})]
+    assert charts == ["killed (people) per source over time", "killed (children) per source over time"]
+    html = render(r)
+    people = html[html.index("aria-label='killed (people)"):]
+    people = people[:people.index("</svg>")]
+    assert "two children" not in people and "five children" not in people
+
+
+def test_the_page_is_a_template_with_autoescape_and_no_markup_in_python():
+    """Issue 16 item 7: escaping is the template engine's default, not ~65 esc() calls to remember. The
+    markup lives in templates/; report.py prepares data, and no template opts out of escaping."""
+    import re
+    from pathlib import Path
+
+    from discrep.io import report
+
+    tpl = report._template()
+    assert tpl.environment.autoescape is True and tpl.environment.finalize is report._finalize
+    sources = {p.name: p.read_text(encoding="utf-8") for p in Path(report.__file__).with_name("templates").glob("*.html")}
+    assert set(sources) == {"report.html", "report_macros.html"}
+    assert not any(re.search(r"\|\s*safe\b|autoescape\s+false", s) for s in sources.values())
+    code = Path(report.__file__).read_text(encoding="utf-8")
+    assert not re.findall(r"<(?:td|tr|div|span|section|details|svg|table|li|a) ", code)
+    assert "bad <b>" not in render(build(), model_uri="bad <b>") and "bad &lt;b&gt;" in render(build(), model_uri="bad <b>")
