@@ -38,6 +38,16 @@ def extractor():
                           places_path=str(ROOT / "data" / "places.yaml"))
 
 
+def clean_env(venv: Path) -> dict[str, str]:
+    """The environment of someone who never cloned the repository, with ``venv`` active: no PYTHONPATH, no
+    discrep or MLflow variables."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("DISCREP_", "PYTHON", "MLFLOW_", "VIRTUAL_ENV"))}
+    env.update(HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false", VIRTUAL_ENV=str(venv),
+               PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}")
+    return env
+
+
 def run_cli(args, home: Path, timeout=600, **kw):
     Path(home).mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "DISCREP_HOME": str(home), "HF_HUB_OFFLINE": "1"}

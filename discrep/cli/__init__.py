@@ -45,7 +45,10 @@ def cmd_train(argv: list[str]) -> int:
         print("usage: discrep train [--config-dir DIR] [hydra overrides ...]\n\n"
               "Train the pair classifier (a Hydra app) and track the run in MLflow.\n"
               "examples:\n  discrep train\n  discrep train experiment=baseline\n"
-              "  discrep train model=hgb features=structured\n  discrep train -m model=logreg,hgb\n"
+              "  discrep train model=hgb features=structured\n"
+              "  discrep train -m model=logreg,hgb   # a sweep: every run registered, @champion stays\n"
+              "  discrep train promote=true          # @champion whatever the score (default auto: only a run\n"
+              "                                      # that beats it on the fixed news validation set)\n"
               "  discrep train --cfg job      # print the composed config\n\n"
               "config groups: data, embedder, extract, features, model, tracking, experiment\n"
               f"config folder: {find_conf_dir(conf)}")
@@ -284,7 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "are embedded once")
     s.add_argument("--spark-master", default=None, help="Spark master URL for --engine spark (default local[*])")
     s.add_argument("--config-dir", metavar="DIR", help="config folder holding score.yaml (default: $DISCREP_CONF, "
-                                                      "./conf, the conf/ beside the package; none: built-in "
+                                                      "./conf, the package's own conf/; none: built-in "
                                                       "defaults)")
     s.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="Hydra override of conf/score.yaml, repeatable: --set engine=memory "

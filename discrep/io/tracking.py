@@ -241,11 +241,15 @@ def log_text(text: str, name: str):
 def log_datasets(datasets: list[dict[str, Any]]):
     """``mlflow.log_input`` for each ``{"df", "name", "source", "digest", "context"}`` (the run's Datasets
     column): the pairs' schema, row count and digest, not the rows."""
+    import warnings
+
     import mlflow
 
     for d in datasets:
-        ds = mlflow.data.from_pandas(d["df"], source=d["source"], name=d["name"], digest=d["digest"],
-                                     targets="label" if "label" in d["df"].columns else None)
+        with warnings.catch_warnings():  # MLflow registers two local-file source kinds and warns that it picks one
+            warnings.filterwarnings("ignore", message="The specified dataset source can be interpreted")
+            ds = mlflow.data.from_pandas(d["df"], source=d["source"], name=d["name"], digest=d["digest"],
+                                         targets="label" if "label" in d["df"].columns else None)
         mlflow.log_input(ds, context=d["context"])
 
 

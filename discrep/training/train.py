@@ -150,15 +150,15 @@ def champion_rescorer(news: PairSet, embedder, tracking_uri: str | None):
 
         try:
             champ, _ = tracking.load_classifier(f"models:/{tracking.REGISTERED_NAME}/{version}", tracking_uri)
-        except Exception as e:  # noqa: BLE001 - an old or untrusted champion: the caller keeps it
+            if "embedding" in champ.featurizer_.groups:
+                from discrep.model.embedder import Embedder
+
+                same = champ.embedder_name_ in (None, getattr(embedder, "model", None))
+                champ.featurizer_.embedder = embedder if same else Embedder(model=champ.embedder_name_)
+            P = champ.predict_proba(news.pairs)
+        except Exception as e:  # noqa: BLE001 - untrusted, or features this code no longer makes: it stays
             log.warning("cannot re-score champion v%s: %s", version, e)
             return None
-        if "embedding" in champ.featurizer_.groups:
-            from discrep.model.embedder import Embedder
-
-            same = champ.embedder_name_ in (None, getattr(embedder, "model", None))
-            champ.featurizer_.embedder = embedder if same else Embedder(model=champ.embedder_name_)
-        P = champ.predict_proba(news.pairs)
         classes = list(champ.classes_)
         m = classification_metrics(news.labels, [classes[i] for i in P.argmax(axis=1)], list(LABELS),
                                    prefix="news_val_", proba=P, classes=classes)

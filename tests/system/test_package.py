@@ -2,7 +2,6 @@
 and, installed into a fresh venv the way the README says, it trains and scores from an empty folder."""
 import fnmatch
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import discrep
-from tests.conftest import ROOT
+from tests.conftest import ROOT, clean_env
 
 BUNDLE_PREFIX = "discrep/_bundle/"
 
@@ -92,15 +91,6 @@ def test_a_missing_packaged_registry_is_a_warning_not_a_silent_empty_one(tmp_pat
     assert all("without its data files" in m for m in msgs)
 
 
-def _clean_env(venv: Path) -> dict[str, str]:
-    """The environment of someone who never cloned the repository: no PYTHONPATH, no discrep variables."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("DISCREP_", "PYTHON", "MLFLOW_", "VIRTUAL_ENV"))}
-    env.update(HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false", VIRTUAL_ENV=str(venv),
-               PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}")
-    return env
-
-
 @pytest.mark.slow
 def test_the_installed_wheel_trains_and_scores_from_an_empty_folder(wheel, tmp_path):
     """The README's install lines in a fresh venv (no system site-packages; torch's CPU wheel first, from the
@@ -110,7 +100,7 @@ def test_the_installed_wheel_trains_and_scores_from_an_empty_folder(wheel, tmp_p
     venv = tmp_path / "venv"
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    py, env = str(venv / "bin" / "python"), _clean_env(venv)
+    py, env = str(venv / "bin" / "python"), clean_env(venv)
     for args in (["torch==2.13.0"], [str(wheel)]):
         r = subprocess.run([py, "-m", "pip", "install", "-q", *args], capture_output=True, text=True, env=env,
                            timeout=900)
