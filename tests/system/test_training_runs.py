@@ -51,7 +51,9 @@ def test_a_run_logs_its_datasets_portable_params_and_why_it_was_promoted(trained
     assert mv.tags["promotion"] == "no champion yet"
     import mlflow
 
-    mlflow.set_tracking_uri(f"sqlite:///{trained_home / 'mlflow.db'}")
+    from discrep.io.tracking import configure
+
+    configure(f"sqlite:///{trained_home / 'mlflow.db'}")  # tracking and registry both
     reqs = mlflow.pyfunc.get_model_dependencies(f"models:/discrep-pair/{mv.version}")
     names = {line.split("==")[0] for line in open(reqs).read().split() if not line.startswith("-")}
     assert {"dateparser", "scikit-learn", "skops", "sentence-transformers", "mlflow"} <= names
@@ -92,7 +94,9 @@ def test_the_logged_model_predicts_in_a_venv_built_from_its_requirements_alone(t
     """No discrep installed there: the model's own code (code_paths) and its requirements.txt, nothing else."""
     import mlflow
 
-    mlflow.set_tracking_uri(f"sqlite:///{trained_home / 'mlflow.db'}")
+    from discrep.io.tracking import configure
+
+    configure(f"sqlite:///{trained_home / 'mlflow.db'}")
     model = Path(mlflow.artifacts.download_artifacts("models:/discrep-pair@champion", dst_path=str(tmp_path)))
     venv = tmp_path / "venv"
     t0 = time.perf_counter()
