@@ -178,8 +178,8 @@ tests/unit/io/test_model_requirements.py checks this list against the imports of
 
 def pyfunc_requirements() -> list[str]:
     """:data:`PIP_REQUIREMENTS` pinned to the versions this process runs (a skops file is read back by the
-    scikit-learn that wrote it); torch without its local tag (``+cpu``), which pip cannot resolve. Explicit:
-    MLflow's inference takes ~8 s and misses the modules discrep imports inside functions."""
+    scikit-learn that wrote it); torch without its local tag (``+cpu``), which pip cannot resolve. Explicit
+    rather than inferred by MLflow, which takes ~8 s a model."""
     from importlib import metadata
 
     out = []

@@ -116,3 +116,14 @@ def test_the_logged_model_predicts_in_a_venv_built_from_its_requirements_alone(t
     r = subprocess.run([py, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
     assert r.stdout.split()[0] == "contradict" and "killed: 3" in r.stdout
+
+
+def test_portable_replaces_this_machines_paths_at_path_boundaries():
+    from discrep.training.train import portable
+
+    roots = {"${paths.root_dir}": "/srv/repo", "${paths.shared_dir}": "/srv/repo/../shared", "~": "/home/ann"}
+    cfg = {"a": "/srv/repo/data/x.yaml", "b": "/srv/repo/../shared/data/SICK.txt", "c": "/srv/repository/y",
+           "d": ["/home/ann/m.db", "sqlite:////srv/repo/mlflow.db", 3], "e": "/mnt/elsewhere/f.jsonl", "f": None}
+    assert portable(cfg, roots) == {
+        "a": "${paths.root_dir}/data/x.yaml", "b": "${paths.shared_dir}/data/SICK.txt", "c": "…/y",
+        "d": ["~/m.db", "sqlite:///${paths.root_dir}/mlflow.db", 3], "e": "…/f.jsonl", "f": None}
