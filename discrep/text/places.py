@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from discrep.resources import DATA_DIR
-from discrep.text.sources import read_yaml
+from discrep.text.sources import read_yaml, warn_missing_default
 from discrep.text.textmatch import PhraseIndex, tokens
 
 DEFAULT_PLACES = DATA_DIR / "places.yaml"
@@ -86,6 +86,8 @@ class Gazetteer:
         try:
             st = os.stat(where)
         except FileNotFoundError:
+            if not path:
+                warn_missing_default("the gazetteer", DEFAULT_PLACES)
             return cls([])
         key = _RESOLVED.get(where) or _RESOLVED.setdefault(where, os.path.realpath(where))
         stamp = (st.st_mtime_ns, st.st_size)

@@ -8,6 +8,7 @@ who speak for a body, ``part_of`` (mentioning the minister makes "the ministry" 
 """
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,17 @@ from discrep.text.textmatch import PhraseIndex
 
 SOURCE_TYPES = ("government", "military", "official", "media", "anonymous", "person", "organisation")
 DEFAULT_REGISTRY = DATA_DIR / "sources.yaml"
+log = logging.getLogger(__name__)
+_WARNED: set[Path] = set()
+
+
+def warn_missing_default(what: str, path: Path):
+    """A user's own file may be absent (it reads as empty); the packaged one never should: an empty registry or
+    gazetteer silently loses every speaker or place (a discrep installed without its data files). Once a file."""
+    if path in _WARNED:
+        return
+    _WARNED.add(path)
+    log.warning("%s %s not found: reading it as empty (is discrep installed without its data files?)", what, path)
 
 
 def read_yaml(path: Path) -> dict:
@@ -74,6 +86,8 @@ class SourceRegistry:
     def from_yaml(cls, path: str | Path | None = None) -> "SourceRegistry":
         path = Path(path) if path else DEFAULT_REGISTRY
         if not path.exists():
+            if path == DEFAULT_REGISTRY:
+                warn_missing_default("the speaker registry", path)
             return cls([])
         raw = read_yaml(path)
         items = raw.get("sources", []) if isinstance(raw, dict) else []

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import random
+import re
 import time
 from pathlib import Path
 
@@ -93,9 +94,82 @@ def news_selection_set(cfg: DictConfig, extractor) -> PairSet:
     return syn.subset(keep)
 
 
-def fit_aggregator(cfg: DictConfig, clf, extractor, embedder) -> tuple[dict[str, float], list[str]]:
+def pairs_frame(ps: PairSet):
+    """A PairSet as the rows MLflow's dataset records describe (schema, row count, digest)."""
+    import pandas as pd
+
+    return pd.DataFrame({"text_a": [p.a.text for p in ps.pairs], "text_b": [p.b.text if p.b else "" for p in ps.pairs],
+                         "source_a": [p.source_a for p in ps.pairs], "source_b": [p.source_b for p in ps.pairs],
+                         "label": list(ps.labels), "kind": list(ps.kinds) or [ps.name] * len(ps),
+                         "group": list(ps.groups) or [""] * len(ps)})
+
+
+def frame_digest(df) -> str:
+    """A digest of every row (MLflow's own hashes a sample): equal digests, equal pairs and labels."""
+    h = hashlib.sha256()
+    for row in df.itertuples(index=False):
+        h.update(repr(tuple(row)).encode("utf-8"))
+    return h.hexdigest()[:16]
+
+
+def portable(value, roots: dict[str, str]):
+    """``value`` (a resolved config) with this machine's paths replaced by the config keys they come from
+    (``${paths.root_dir}/data/sources.yaml``), any other absolute path cut to its file name: params compare
+    across machines and do not publish a home folder."""
+    if isinstance(value, dict):
+        return {k: portable(v, roots) for k, v in value.items()}
+    if isinstance(value, list):
+        return [portable(v, roots) for v in value]
+    if not isinstance(value, str):
+        return value
+    for token, path in sorted(roots.items(), key=lambda kv: -len(kv[1])):
+        if path and path != "/":
+            value = re.sub(re.escape(path.rstrip("/")) + r"(?=/|$|[\s;,])", lambda _: token, value)
+    if value.startswith("/"):
+        value = f"…/{Path(value).name}"
+    return value
+
+
+def in_sweep() -> bool:
+    """True inside a Hydra multirun job (``discrep train -m ...``)."""
+    try:
+        from hydra.core.hydra_config import HydraConfig
+        from hydra.types import RunMode
+
+        return HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
+    except (ImportError, ValueError):
+        return False
+
+
+def champion_rescorer(news: PairSet, embedder, tracking_uri: str | None):
+    """``rescore(version)``: the registered version's selection metric on this run's validation set (None when
+    it cannot be loaded), for a champion that was selected on another set."""
+    def rescore(version: str) -> float | None:
+        from discrep.evaluation.metrics import classification_metrics
+        from discrep.io import tracking
+
+        try:
+            champ, _ = tracking.load_classifier(f"models:/{tracking.REGISTERED_NAME}/{version}", tracking_uri)
+            if "embedding" in champ.featurizer_.groups:
+                from discrep.model.embedder import Embedder
+
+                same = champ.embedder_name_ in (None, getattr(embedder, "model", None))
+                champ.featurizer_.embedder = embedder if same else Embedder(model=champ.embedder_name_)
+            P = champ.predict_proba(news.pairs)
+        except Exception as e:  # noqa: BLE001 - untrusted, or features this code no longer makes: it stays
+            log.warning("cannot re-score champion v%s: %s", version, e)
+            return None
+        classes = list(champ.classes_)
+        m = classification_metrics(news.labels, [classes[i] for i in P.argmax(axis=1)], list(LABELS),
+                                   prefix="news_val_", proba=P, classes=classes)
+        return float(m[tracking.SELECTION_METRIC])
+    return rescore
+
+
+def fit_aggregator(cfg: DictConfig, clf, extractor, embedder) -> tuple[dict[str, float], list[str], object]:
     """Fit compare()'s stance aggregator on FNC-1 (when present): cross-validated by story for the metrics,
-    then refit on all stories for the saved model."""
+    then refit on all stories for the saved model. Returns metrics, notes and the rows it was fitted on
+    (headline, body, label, story; None when not fitted) for the run's dataset record."""
     from types import SimpleNamespace
 
     from sklearn.base import clone
@@ -105,9 +179,9 @@ def fit_aggregator(cfg: DictConfig, clf, extractor, embedder) -> tuple[dict[str,
 
     p = Path(cfg.data.fnc.path)
     if not cfg.data.fnc.enabled:
-        return {}, []
+        return {}, [], None
     if not p.exists():
-        return {}, [f"FNC-1 skipped: {p} not found (set data.fnc.path or DISCREP_SHARED)"]
+        return {}, [f"FNC-1 skipped: {p} not found (set data.fnc.path or DISCREP_SHARED)"], None
     fnc = fnc_pairs(p, limit=cfg.data.fnc.limit)
     folds = story_folds(fnc.stories, int(cfg.data.fnc.folds))
     keep = np.flatnonzero(folds >= 0)
@@ -127,7 +201,11 @@ def fit_aggregator(cfg: DictConfig, clf, extractor, embedder) -> tuple[dict[str,
          **{f"fnc_cv_{lab}_f1": float(v) for lab, v in zip(LABELS, f1)}, "fnc_n": float(len(y)),
          "fnc_seconds": time.perf_counter() - t0}
     clf.fit_aggregator(X, y)
-    return m, []
+    import pandas as pd
+
+    rows = pd.DataFrame({"headline": list(fnc.claims), "body": list(fnc.texts), "label": list(y),
+                         "story": list(fnc.stories)})
+    return m, [], rows
 
 
 def evaluate_gold(clf, extractor, cfg: DictConfig) -> tuple[dict[str, float], PairSet, list, list]:
@@ -166,6 +244,12 @@ def run(cfg: DictConfig) -> dict:
     from discrep.io import tracking
 
     t_start = time.perf_counter()
+    promote, sweep = tracking.promote_setting(cfg.get("promote")), in_sweep()
+    if promote is True and sweep:
+        from discrep.errors import ConfigError
+
+        raise ConfigError("promote=true in a sweep (-m) would make whichever run ends last the champion: sweep "
+                          "without it, then promote the run you choose: discrep train <its overrides> promote=true")
     work = Path(cfg.paths.work_dir)
     work.mkdir(parents=True, exist_ok=True)
     # Fail fast: minutes of training must not be lost to a tracking server that is down.
@@ -208,15 +292,17 @@ def run(cfg: DictConfig) -> dict:
     metrics["seconds_per_1k_pairs"] = (time.perf_counter() - t1) / max(1, min(200, len(val_set))) * 1000
     gm, gold, gpred, gp3 = evaluate_gold(clf, extractor, cfg)
     metrics.update(gm)
-    fm, fnotes = fit_aggregator(cfg, clf, extractor, embedder)
+    fm, fnotes, fnc_rows = fit_aggregator(cfg, clf, extractor, embedder)
     metrics.update(fm)
     notes += fnotes
     if fm:
         hashes["fnc1"] = file_hash(Path(cfg.data.fnc.path) / "stances.csv")
     # the champion is chosen on held-out news pairs that every run shares (never on the gold set,
-    # which stays an evaluation set)
-    selection = metrics["news_val_macro_f1"]
+    # which stays an evaluation set); their digest tells whether two runs were ranked on the same pairs
+    selection = metrics[tracking.SELECTION_METRIC]
     metrics["selection_metric"] = selection
+    frames = {"train": pairs_frame(train_set), "validation": pairs_frame(val_set), "news": pairs_frame(news)}
+    selection_set = frame_digest(frames["news"])
     metrics["run_seconds"] = time.perf_counter() - t_start  # data, embeddings, fit, evaluation (not MLflow I/O)
 
     run_name = cfg.run_name or f"{cfg.experiment_name}-{Path(str(cfg.model.estimator._target_)).suffix[1:]}-" \
@@ -224,16 +310,19 @@ def run(cfg: DictConfig) -> dict:
     tags = {"git_commit": tracking.git_commit() or "", "experiment": str(cfg.experiment_name),
             "data_hash": "-".join(f"{k}:{v}" for k, v in sorted(hashes.items())), "notes": "; ".join(notes)}
     cfg_dict = OmegaConf.to_container(cfg, resolve=True)
+    roots = {"${paths.work_dir}": str(cfg.paths.work_dir), "${paths.shared_dir}": str(cfg.paths.shared_dir),
+             "${paths.root_dir}": str(cfg.paths.root_dir), "~": str(Path.home())}
     example = _input_example(val_set.pairs[:3])
     result = {"metrics": metrics, "run_name": run_name}
     try:
         if offline:
             raise TrackingError("tracking store unreachable at start")
         with tracking.start_run(str(cfg.tracking.experiment), run_name, tags, cfg.tracking.uri) as run:
-            tracking.log_params(cfg_dict)
+            tracking.log_params(portable(cfg_dict, roots))
             tracking.log_params({"datasets": {k: f"{k}@{v}" for k, v in hashes.items()}})
             tracking.log_dict(cfg_dict, "config.json")
             tracking.log_metrics(metrics)
+            tracking.log_datasets(_dataset_records(cfg, frames, selection_set, gold, fnc_rows, roots))
             tracking.log_figure(confusion_figure(val_set.labels, pred, list(LABELS), "validation"),
                                 "plots/confusion_val.png")
             tracking.log_figure(reliability_figure(val_set.labels, P, classes, "validation"),
@@ -244,7 +333,9 @@ def run(cfg: DictConfig) -> dict:
                 tracking.log_figure(reliability_figure(gold.labels, np.array(gp3), list(REPORT_LABELS), "gold"),
                                     "plots/reliability_gold.png")
             reg = tracking.log_classifier(clf, example, cfg.extract.sources_path, cfg.extract.places_path,
-                                          register=bool(cfg.tracking.register), selection_metric=selection)
+                                          register=bool(cfg.tracking.register), selection_metric=selection,
+                                          promote=promote, selection_set=selection_set, sweep=sweep,
+                                          rescore=champion_rescorer(news, embedder, cfg.tracking.uri))
             result.update(reg)
             result["run_id"] = run.info.run_id
             result["tracking_uri"] = tracking.resolve_tracking_uri(cfg.tracking.uri)
@@ -252,7 +343,7 @@ def run(cfg: DictConfig) -> dict:
         if not cfg.tracking.offline_fallback:
             raise
         out = tracking.save_offline(clf, work / "models" / time.strftime("%Y%m%d-%H%M%S"), cfg_dict, metrics,
-                                    example, run_name)
+                                    example, run_name, selection_set=selection_set)
         log.error("tracking store unreachable: model saved to %s; log it later with "
                   "`discrep log-model %s` (add --tracking-uri URI for another store)", out, out)
         result["model_uri"] = str(out)
@@ -260,6 +351,28 @@ def run(cfg: DictConfig) -> dict:
     result["total_seconds"] = time.perf_counter() - t_start
     _print_summary(result)
     return result
+
+
+def _dataset_records(cfg: DictConfig, frames: dict, selection_set: str, gold: PairSet, fnc, roots: dict[str, str]
+                     ) -> list[dict]:
+    """The run's datasets for ``mlflow.log_input``: name, rows (described, not stored), digest, source (a
+    path in config terms, see :func:`portable`), context."""
+    src = portable(str(cfg.data.seed_claims), roots)
+    if cfg.data.sick.enabled and (frames["train"]["kind"] == "sick").any():
+        src += " + " + portable(str(cfg.data.sick.path), roots)
+    out = [{"name": "train", "df": frames["train"], "source": src, "context": "training"},
+           {"name": "validation", "df": frames["validation"], "source": src, "context": "validation"},
+           {"name": "news-selection", "df": frames["news"], "source": portable(str(cfg.data.seed_claims), roots),
+            "context": "selection", "digest": selection_set}]
+    if gold.pairs:
+        out.append({"name": "gold", "df": pairs_frame(gold), "source": portable(f"{cfg.data.gold_dir}/pairs.jsonl",
+                                                                                roots), "context": "evaluation"})
+    if fnc is not None:  # compare()'s stance aggregator was fitted on it
+        out.append({"name": "fnc1-dev", "df": fnc, "source": portable(str(cfg.data.fnc.path), roots),
+                    "context": "training"})
+    for d in out:
+        d["digest"] = d.get("digest") or frame_digest(d["df"])
+    return out
 
 
 def _input_example(pairs: list[ClaimPair]):
@@ -284,9 +397,10 @@ def _print_summary(result: dict):
             "fnc_cv_macro_f1", "fnc_cv_contradict_f1", "train_seconds"]
     print(f"run {result.get('run_name')}: " + ", ".join(f"{k}={m[k]:.3f}" for k in keys if k in m))
     if result.get("model_uri"):
-        print(f"model: {result['model_uri']}" + (f" (registered discrep-pair v{result['version']}"
-                                                   f"{', champion' if result.get('champion') else ''})"
-                                                   if result.get("version") else ""))
+        from discrep.io.tracking import registration_line
+
+        print(f"model: {result['model_uri']}" + (f" ({registration_line(result)})" if result.get("version") else
+                                                   f" ({result['promotion']})" if result.get("promotion") else ""))
 
 
 def hydra_main():
