@@ -276,3 +276,15 @@ def test_same_file_name_in_two_subfolders_is_two_articles(tmp_path):
     arts, rej = read_articles([tmp_path], D)
     assert sorted(a.id for a in arts) == ["a/article", "b/article", "top"]
     assert not [r for r in rej if r.severity == "error"]
+
+
+@pytest.mark.xfail(strict=True, reason="attack on 0b9931c: in a .json array read element by element, an element over "
+                   "the record limit ends the file ('rest of file not read'); the good records after it are neither "
+                   "read nor rejected, and run.json's read does not count them")
+def test_an_oversized_array_element_does_not_lose_the_records_after_it(tmp_path):
+    p = tmp_path / "big.json"
+    recs = [_rec(id="1"), _rec(id="2", text=BODY + " " + "y" * 1_500_000), _rec(id="3", outlet="Other Wire")]
+    p.write_text(json.dumps(recs))
+    arts, rej = read_articles([p], IngestDefaults(today=TODAY, max_record_bytes=1_000_000))
+    assert [r.code for r in rej] == ["too_large"]  # the element is bigger than the reader's 1 MiB buffer
+    assert [a.id for a in arts] == ["1", "3"]
