@@ -276,3 +276,26 @@ def test_same_file_name_in_two_subfolders_is_two_articles(tmp_path):
     arts, rej = read_articles([tmp_path], D)
     assert sorted(a.id for a in arts) == ["a/article", "b/article", "top"]
     assert not [r for r in rej if r.severity == "error"]
+
+
+@pytest.mark.xfail(strict=True, reason="attack on 0b9931c: in a .json array read element by element, an element over "
+                   "the record limit ends the file ('rest of file not read'); the good records after it are neither "
+                   "read nor rejected, and run.json's read does not count them")
+def test_an_oversized_array_element_does_not_lose_the_records_after_it(tmp_path):
+    p = tmp_path / "big.json"
+    recs = [_rec(id="1"), _rec(id="2", text=BODY + " " + "y" * 1_500_000), _rec(id="3", outlet="Other Wire")]
+    p.write_text(json.dumps(recs))
+    arts, rej = read_articles([p], IngestDefaults(today=TODAY, max_record_bytes=1_000_000))
+    assert [r.code for r in rej] == ["too_large"]  # the element is bigger than the reader's 1 MiB buffer
+    assert [a.id for a in arts] == ["1", "3"]
+
+
+@pytest.mark.xfail(strict=True, reason="attack on 0b9931c: Unicode tag characters (U+E0000-E007F, invisible format "
+                   "characters) are not in ingest._FIELD_INVISIBLE: 'd1' and 'd1' + U+E0064 are two ids that print "
+                   "alike, with no control_characters warning")
+def test_tag_characters_are_invisible_characters_too(tmp_path):
+    p = tmp_path / "f.jsonl"
+    p.write_text("\n".join(json.dumps(_rec(id=i)) for i in ("d1", "d1\U000E0064")) + "\n")
+    arts, rej = read_articles([p], D)
+    assert [a.id for a in arts] == ["d1"]
+    assert sorted(r.code for r in rej) == ["control_characters", "duplicate_id"]

@@ -422,3 +422,37 @@ def test_spark_engine_runs_no_code_from_a_tampered_model_folder(trained_home, tm
     assert r.returncode == 0, r.stderr[-3000:]
     assert not list(tmp_path.glob("PWNED-*"))
     assert (tmp_path / "o" / "discrepancies.jsonl").read_text().strip()
+
+
+@pytest.mark.xfail(strict=True, reason="attack on 0b9931c: check_structures bounds a tree's features by the enclosing "
+                   "estimators' n_features_in_ and by nothing when none has it; a file without n_features_in_ "
+                   "skips both sklearn's X check and the bound, and prediction reads X out of bounds (SIGSEGV)")
+def test_crafted_tree_without_n_features_in_is_refused(tmp_path, extractor):
+    """Issue 17, finding 2, a variation: drop ``n_features_in_`` (sklearn then checks no X width) and point
+    every split at feature 2**31. Same trusted types; ``discrep score --model`` died with exit 139."""
+    import os
+    import subprocess
+    import sys
+
+    import skops.io as sio
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    pairs, y = _pairs(extractor)
+    clf = PairClassifier(PairFeaturizer(groups=GROUPS), estimator=HistGradientBoostingClassifier(max_iter=3, min_samples_leaf=1),
+                         calibration=None).fit(pairs, y)
+    inner = clf.model_.steps[-1][1]
+    del inner.n_features_in_
+    n_splits = 0
+    for predictors in inner._predictors:
+        for p in predictors:
+            split = p.nodes["is_leaf"] == 0
+            p.nodes["feature_idx"][split] = 2 ** 31 + 12_345
+            n_splits += int(split.sum())
+    assert n_splits  # a tree of one leaf reads no feature
+    d = clf.save(tmp_path / "no-n-features")
+    assert set(sio.get_untrusted_types(file=str(d / SKOPS_FILE))) <= TRUSTED_TYPES
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    r = subprocess.run([sys.executable, "-c", CRASH_CHILD, str(d)], capture_output=True, text=True, timeout=120,
+                       env=env, cwd=ROOT)
+    assert r.returncode == 0, (r.returncode, r.stderr[-2000:])  # -11 (SIGSEGV) on 0b9931c
+    assert r.stdout.startswith("REFUSED") and "malformed tree" in r.stdout, r.stdout
