@@ -202,7 +202,8 @@ def _has_surrogates(s: str) -> bool:
 # bidi controls and C0/C1 controls other than line breaks and tabs are debris or attacks.
 _FIELD_SPACE = re.compile("[\t\n\r\x0b\x0c\x85\u2028\u2029]+")
 _FIELD_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f"
-                              "\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb]")
+                              "\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb"
+                              "\U000e0000-\U000e007f]")  # the last: Unicode tag characters, invisible too
 _TEXT_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069\ufff9-\ufffb]")
 _NAMED_FIELDS = ("id", "outlet", "title", "url", "lang")
 
@@ -501,6 +502,59 @@ def json_array_records(stream: BinaryIO, name: str, defaults: IngestDefaults, ta
     def fail(why: str, code: str = "bad_json") -> Item:
         return None, [Reject(f"{name}[{k}]", f"{why}; rest of file not read", None, "error", code)]
 
+    special = re.compile(r'["\\\[\]{},]')
+
+    def skip_element() -> int | None:
+        """Past an element too large to decode, reading on in chunks without keeping it: a scan of strings and
+        brackets only (the element is refused, not parsed). Returns the position after it, None at end of file."""
+        nonlocal buf, pos
+        depth, in_str, esc = 0, False, False
+        i = pos
+        while True:
+            while True:
+                if in_str:
+                    if esc:
+                        if i >= len(buf):  # the escaped character is in the next chunk
+                            break
+                        esc, i = False, i + 1
+                        continue
+                    j = buf.find('"', i), buf.find("\\", i)
+                    hits = [x for x in j if x >= 0]
+                    if not hits:
+                        i = len(buf)
+                        break
+                    i = min(hits)
+                    if buf[i] == "\\":
+                        esc, i = True, i + 1
+                        continue
+                    in_str, i = False, i + 1
+                    if depth == 0:
+                        return i
+                    continue
+                m = special.search(buf, i)
+                if m is None:
+                    i = len(buf)
+                    break
+                i, ch = m.start(), m.group()
+                if ch == '"':
+                    in_str, i = True, i + 1
+                elif ch in "[{":
+                    depth, i = depth + 1, i + 1
+                elif ch in "]}":
+                    if depth == 0:
+                        return i  # the array's own "]": the element was a bare scalar
+                    depth, i = depth - 1, i + 1
+                    if depth == 0:
+                        return i
+                elif ch == "," and depth == 0:
+                    return i
+                else:
+                    i += 1
+            pos = i  # what was scanned is dropped: memory stays bounded
+            if not more():
+                return None
+            i = pos
+
     try:
         while True:  # up to and past the opening bracket
             pos = ws.match(buf, pos).end()
@@ -538,8 +592,13 @@ def json_array_records(stream: BinaryIO, name: str, defaults: IngestDefaults, ta
                     if len(buf) - pos > defaults.max_record_bytes:
                         if tally is not None:
                             tally.records += 1
-                        yield fail(f"array element is over {defaults.max_record_bytes:,} characters", "too_large")
-                        return
+                        end = skip_element()
+                        if end is None:
+                            yield fail(f"array element is over {defaults.max_record_bytes:,} characters and the "
+                                       "array is not closed", "too_large")
+                            return
+                        rec = None
+                        break
                     if not more():
                         if tally is not None:
                             tally.records += 1
@@ -550,9 +609,14 @@ def json_array_records(stream: BinaryIO, name: str, defaults: IngestDefaults, ta
                         tally.records += 1
                     yield fail("malformed JSON: nesting too deep")
                     return
-            if tally is not None:
-                tally.records += 1
-            yield _article_from_record(rec, f"{name}[{k}]", defaults)
+            if rec is None:  # skipped: too large to decode
+                yield None, [Reject(f"{name}[{k}]", f"array element is over {defaults.max_record_bytes:,} characters; "
+                                                    "skipped, the elements after it are read", None, "error",
+                                    "too_large")]
+            else:
+                if tally is not None:
+                    tally.records += 1
+                yield _article_from_record(rec, f"{name}[{k}]", defaults)
             pos, k = end, k + 1
             pos = ws.match(buf, pos).end()
             if pos >= len(buf):

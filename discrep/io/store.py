@@ -172,9 +172,9 @@ class IncidentStore:
             if schema not in READS:
                 raise StoreError(f"incident store {path} has schema {schema}, this discrep reads {' and '.join(READS)}")
             lengths = set()
-            for iid, size, n, places, scope in db.execute(
-                    "SELECT incident_id, length(vsum), n, places, scope FROM incidents"):
-                why = _bad_row(size, n, places, scope)
+            for iid, blob, n, places, scope in db.execute("SELECT incident_id, vsum, n, places, scope FROM incidents"):
+                size = len(blob) if isinstance(blob, bytes) else None
+                why = _bad_row(size, n, places, scope) or _bad_centroid(np.frombuffer(blob, dtype=np.float64), n)
                 if why:
                     raise StoreError(f"incident store {path}: incident {iid!r} is malformed ({why}); restore the "
                                      "store from a backup, or use another --incidents file")
@@ -241,8 +241,8 @@ class IncidentStore:
         for iid, dlo, dhi, dmode, pl, sc, n, blob in self.db.execute(q + " ORDER BY seq", args):
             why = _bad_row(len(blob) if isinstance(blob, bytes) else None, n, pl, sc)
             v = np.frombuffer(blob, dtype=np.float64) if not why else None
-            if v is not None and not np.isfinite(v).all():
-                why = "its centroid is not finite"
+            if v is not None:
+                why = _bad_centroid(v, n)
             if why:
                 raise StoreError(f"incident store {self.path}: incident {iid!r} is malformed ({why}); restore the "
                                  "store from a backup, or use another --incidents file")
@@ -339,6 +339,18 @@ class IncidentStore:
         with self.db:
             self.db.executemany("UPDATE incidents SET title=? WHERE incident_id=?",
                                 [(t, iid) for iid, t in titles.items()])
+
+
+def _bad_centroid(v: np.ndarray, n: int) -> str | None:
+    """Why a stored centroid cannot be right (None when it can): it is the sum of ``n`` unit vectors, so it is
+    finite and its norm is at most ``n``; bit flips in a BLOB pass SQLite's own checks but not these."""
+    if not np.isfinite(v).all():
+        return "its centroid is not finite"
+    with np.errstate(over="ignore", invalid="ignore"):
+        norm = float(np.sqrt(np.sum(np.square(v))))
+    if not np.isfinite(norm) or norm > n * (1 + 1e-3) + 1e-6:
+        return f"its centroid's norm ({norm:.3g}) exceeds its member count ({n}), which a sum of unit vectors cannot"
+    return None
 
 
 def _bad_row(size, n, places, scope) -> str | None:

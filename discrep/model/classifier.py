@@ -195,7 +195,7 @@ class PairClassifier(ClassifierMixin, BaseEstimator):
         if [str(c) for c in model.classes_] != meta["classes"]:
             raise ModelLoadError(f"{m} and {f} disagree on the classes ({meta['classes']} vs "
                                  f"{[str(c) for c in model.classes_]}): files from different models?")
-        n_in = getattr(model, "n_features_in_", meta["n_features"])
+        n_in = getattr(model, "n_features_in_", meta["n_features"])  # trees are bounded by their owners (check_structures)
         if n_in != meta["n_features"]:
             raise ModelLoadError(f"{m} says {meta['n_features']} features, {f} expects {n_in}: files from "
                                  "different models?")
@@ -284,11 +284,19 @@ def check_structures(obj, f: str | Path = "model") -> None:
     Histogram gradient boosting (``TreePredictor.nodes``) and decision trees (``Tree``) are walked by
     compiled loops without bounds checks. Every tree must be a well-formed tree: at least one node, each
     split's children later in the array than the split itself (so every path ends in a leaf), features
-    within the estimator's ``n_features_in_``, no categorical splits (discrep's features are numeric).
-    Raises ModelLoadError naming the file and the first problem."""
+    within the ``n_features_in_`` of the estimators that own the trees and check X against it before they
+    predict (tree ensembles, decision trees; never a meta-estimator such as a calibrator or a pipeline, whose
+    own ``n_features_in_`` says nothing of what reaches the trees), no categorical splits (discrep's features
+    are numeric). A tree no such estimator bounds is refused too. Raises ModelLoadError naming the file and
+    the first problem."""
+    from sklearn.ensemble._base import BaseEnsemble
     from sklearn.ensemble._hist_gradient_boosting.common import PREDICTOR_RECORD_DTYPE
+    from sklearn.ensemble._hist_gradient_boosting.gradient_boosting import BaseHistGradientBoosting
     from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
+    from sklearn.tree._classes import BaseDecisionTree
     from sklearn.tree._tree import Tree
+
+    owners = (BaseHistGradientBoosting, BaseDecisionTree, BaseEnsemble)  # they check X's width, then walk trees
 
     seen: set[tuple[int, int | None]] = set()  # (object, bound): one object reachable under two bounds is checked twice
 
@@ -297,6 +305,8 @@ def check_structures(obj, f: str | Path = "model") -> None:
                              "with it could crash the process")
 
     def predictor(p: TreePredictor, where: str, n_features: int | None):
+        if n_features is None:
+            bad(where, "no estimator that checks its input's width holds it (n_features_in_ missing)")
         nodes = getattr(p, "nodes", None)
         if not isinstance(nodes, np.ndarray) or nodes.dtype != PREDICTOR_RECORD_DTYPE or nodes.ndim != 1:
             bad(where, "nodes is not a 1-d array of tree nodes")
@@ -312,8 +322,7 @@ def check_structures(obj, f: str | Path = "model") -> None:
                 i = int(np.flatnonzero(wrong)[0])
                 bad(where, f"node {i} has {side} child {int(child[i])} (of {n} nodes)")
         feat = nodes["feature_idx"].astype(np.int64)
-        hi = n_features if n_features is not None else np.iinfo(np.int64).max
-        wrong = split & ((feat < 0) | (feat >= hi))
+        wrong = split & ((feat < 0) | (feat >= n_features))
         if wrong.any():
             i = int(np.flatnonzero(wrong)[0])
             bad(where, f"node {i} splits on feature {int(feat[i])}, the model has {n_features}")
@@ -321,10 +330,12 @@ def check_structures(obj, f: str | Path = "model") -> None:
             bad(where, "categorical splits (discrep's features are numeric)")
 
     def tree(t: Tree, where: str, n_features: int | None):
+        if n_features is None:
+            bad(where, "no estimator that checks its input's width holds it (n_features_in_ missing)")
         cap, count = int(t.capacity), int(t.node_count)
         if not 1 <= count <= cap:  # before reading node arrays, which are views of node_count nodes
             bad(where, f"node_count {count} with room for {cap} nodes")
-        if n_features is not None and int(t.n_features) != n_features:
+        if int(t.n_features) != n_features:
             bad(where, f"built for {int(t.n_features)} features, the model has {n_features}")
         left, right = t.children_left.astype(np.int64), t.children_right.astype(np.int64)
         leaf = left == -1
@@ -363,8 +374,9 @@ def check_structures(obj, f: str | Path = "model") -> None:
             stack.extend((v, f"{where}[{i}]", n_features) for i, v in enumerate(x))
         elif isinstance(getattr(x, "__dict__", None), dict):
             nf = x.__dict__.get("n_features_in_")
-            if isinstance(nf, (int, np.integer)) and not isinstance(nf, bool):
-                n_features = int(nf) if n_features is None else min(n_features, int(nf))
-            if isinstance(x, Pipeline):  # each step checks its own input, which earlier steps may reshape
+            if isinstance(x, owners):  # only these bound their trees; without n_features_in_ they check nothing
+                ok = isinstance(nf, (int, np.integer)) and not isinstance(nf, bool)
+                n_features = None if not ok else int(nf) if n_features is None else min(n_features, int(nf))
+            elif isinstance(x, Pipeline):  # each step checks its own input, which earlier steps may reshape
                 n_features = None
             stack.extend((v, f"{where}.{k}", n_features) for k, v in x.__dict__.items())

@@ -424,9 +424,6 @@ def test_spark_engine_runs_no_code_from_a_tampered_model_folder(trained_home, tm
     assert (tmp_path / "o" / "discrepancies.jsonl").read_text().strip()
 
 
-@pytest.mark.xfail(strict=True, reason="attack on 0b9931c: check_structures bounds a tree's features by the enclosing "
-                   "estimators' n_features_in_ and by nothing when none has it; a file without n_features_in_ "
-                   "skips both sklearn's X check and the bound, and prediction reads X out of bounds (SIGSEGV)")
 def test_crafted_tree_without_n_features_in_is_refused(tmp_path, extractor):
     """Issue 17, finding 2, a variation: drop ``n_features_in_`` (sklearn then checks no X width) and point
     every split at feature 2**31. Same trusted types; ``discrep score --model`` died with exit 139."""
