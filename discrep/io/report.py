@@ -87,6 +87,7 @@ ul.facts{margin:6px 0;padding-left:18px;font-size:13px}ul.facts li{margin:5px 0}
 NUM_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
              "sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|hundred|thousand|dozens?|"
              "several|scores|hundreds|thousands")
+_COMPOUND = re.compile(r"-[^\W\d_]")  # a hyphen, then a letter
 NUM_RE = re.compile(r"(?<![\w])(?:(?:at least|more than|over|about|nearly|almost|up to|around|some|a total of|"
                     r"fewer than|less than)\s+)?(?:\d[\d,.]*\d|\d|" + NUM_WORDS + r")(?![\w])", re.I)
 
@@ -122,16 +123,17 @@ def highlight(text: str, figures: list[str] | tuple = ()) -> Markup:
     """The sentence, escaped, with its figures in <mark>. Spans are found on the raw text and each
     piece is escaped on its own, so no markup from the input survives and no entity is split."""
     text = "" if text is None else str(text)
-    spans = [m.span() for m in NUM_RE.finditer(text)]
+    # a number joined to a word by a hyphen is part of that word ("a nine-storey building", "a 3-day-old
+    # post"), not a figure, unless the figure as extracted is the compound itself
+    spans = [m.span() for m in NUM_RE.finditer(text) if not _COMPOUND.match(text, m.end())]
     low = text.lower()
     for f in figures:
         f = (f or "").strip().lower()
         if len(f) < 1:
             continue
-        i = low.find(f)
-        while i >= 0:
-            spans.append((i, i + len(f)))
-            i = low.find(f, i + len(f))
+        for m in re.finditer(r"(?<!\w)" + re.escape(f) + r"(?!\w)", low):
+            if "-" in f or not _COMPOUND.match(low, m.end()):
+                spans.append(m.span())
     merged: list[list[int]] = []
     for s, e in sorted(spans):
         if merged and s <= merged[-1][1]:

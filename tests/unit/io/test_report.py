@@ -245,3 +245,24 @@ def test_the_page_is_a_template_with_autoescape_and_no_markup_in_python():
     code = Path(report.__file__).read_text(encoding="utf-8")
     assert not re.findall(r"<(?:td|tr|div|span|section|details|svg|table|li|a) ", code)
     assert "bad <b>" not in render(build(), model_uri="bad <b>") and "bad &lt;b&gt;" in render(build(), model_uri="bad <b>")
+
+
+def test_number_words_inside_compounds_are_not_figures():
+    """A number joined to a word by a hyphen ("a nine-storey building") is not highlighted as a figure, also
+    when the same word is a figure elsewhere in the sentence; a compound that is itself the figure is."""
+    s = "Three people were killed in a nine-storey building and nine were injured."
+    assert highlight(s, ["Three", "nine"]) == \
+        "<mark>Three</mark> people were killed in a nine-storey building and <mark>nine</mark> were injured."
+    assert highlight("a 14-year-old boy was among 3 dead", ["14-year-old"]) == \
+        "a <mark>14-year-old</mark> boy was among <mark>3</mark> dead"
+    assert highlight("a 3-day strike", []) == "a 3-day strike"
+
+
+def test_the_header_and_the_input_section_count_the_same_rejects():
+    from discrep.records.core import Reject
+    from discrep.records.result import ScoreResult
+
+    res = ScoreResult(rejects=[Reject("a.jsonl:1", "bad json", None, "error", "bad_json"),
+                               Reject("b.html", "html in text", "b", "warning", "html_in_text")])
+    html = render(res, "m")
+    assert "Input not used (1), and 1 scored with a warning" in html
