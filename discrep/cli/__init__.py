@@ -130,10 +130,11 @@ def _bad_number(args) -> str | None:
 
 
 def _holds_a_run(out: Path) -> bool:
+    """``out`` holds a discrep run: output files, a checkpoint, or the lock of a run (running, or killed)."""
     from discrep.engines.stream import WORK_DIR
-    from discrep.io.output import OUTPUT_FILES
+    from discrep.io.output import LOCK_FILE, OUTPUT_FILES
 
-    return any((out / n).exists() for n in (*OUTPUT_FILES, WORK_DIR))
+    return any((out / n).exists() for n in (*OUTPUT_FILES, WORK_DIR, LOCK_FILE))
 
 
 def check_out_dir(out: Path, force: bool = False, resume: bool = False) -> None:
