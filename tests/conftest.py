@@ -11,15 +11,17 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
-MLFLOW_ENV = {k: os.environ.get(k) for k in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")}
+MLFLOW_ENV = {k: os.environ.get(k) for k in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI",
+                                             "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "HF_HUB_DISABLE_PROGRESS_BARS")}
 
 
 @pytest.fixture(autouse=True)
 def _mlflow_env_restored():
     """mlflow.set_tracking_uri/set_registry_uri also set MLFLOW_TRACKING_URI/MLFLOW_REGISTRY_URI in os.environ
     "so that subprocesses inherit them": a test (or a module fixture, set up before this one) that logs
-    in-process would point every later subprocess and default store at its own. Reset after each test to
-    what the session started with."""
+    in-process would point every later subprocess and default store at its own (and tracking.configure's
+    progress-bar settings would silence later subprocesses). Reset after each test to what the session
+    started with."""
     yield
     for k, v in MLFLOW_ENV.items():
         if v is None:

@@ -409,7 +409,9 @@ def test_spark_engine_runs_no_code_from_a_tampered_model_folder(trained_home, tm
         pytest.skip("pyspark needs a Java runtime on PATH")
     import mlflow
 
-    mlflow.set_tracking_uri(f"sqlite:///{trained_home / 'mlflow.db'}")
+    uri = f"sqlite:///{trained_home / 'mlflow.db'}"
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)  # also the registry: an earlier in-process test may have pointed it elsewhere
     src = Path(mlflow.artifacts.download_artifacts(artifact_uri="models:/discrep-pair/1"))
     m = tmp_path / "model"
     shutil.copytree(src, m)
